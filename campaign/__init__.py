@@ -1,0 +1,79 @@
+"""Chorus: the coalition advocacy platform."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from campaign import config as settings
+from campaign.celery import celery_init_app
+from campaign.extensions import csrf, db, migrate
+
+ROOT = settings.INSTANCE_DIR.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, Celery, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(settings.INSTANCE_DIR),
+    )
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    configure_logging(app)
+    register_extensions(app)
+    celery_init_app(app)
+    register_blueprints(app)
+    register_template_globals(app)
+    from campaign.web.errors import register_errorhandlers
+    from campaign.web.guards import register_guards
+
+    register_guards(app)
+    register_errorhandlers(app)
+    from campaign.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    import campaign.models  # noqa: F401  (every model known to the metadata and to Alembic)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from campaign.web import health, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(health.bp)
+
+
+def register_template_globals(app: Flask) -> None:
+    from campaign.services.markup import render_markdown
+    from campaign.services.places import state_name
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["state_name"] = state_name
+
+    @app.context_processor
+    def coalition() -> dict[str, str]:
+        return {
+            "coalition_name": app.config["COALITION_NAME"],
+            "postal_address": app.config["POSTAL_ADDRESS"],
+        }

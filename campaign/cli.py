@@ -1,0 +1,33 @@
+"""Flask commands: flask --app wsgi <command>."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from campaign.services import accounts, demo
+from campaign.services.emails import InvalidEmail
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("create-coordinator")
+    @click.option("--email", required=True)
+    @click.option("--password", required=True)
+    @click.option("--name", default="")
+    def create_coordinator(email: str, password: str, name: str) -> None:
+        """Create a coordinator account."""
+        try:
+            account = accounts.create_coordinator(email, password, name)
+        except (accounts.AccountError, InvalidEmail) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Coordinator {account.email} created.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Add demo campaigns, targets, partners and a coordinator (safe to run again)."""
+        password = demo.seed_demo()
+        click.echo("Demo data is in place.")
+        if password:
+            click.echo(f"Coordinator: {demo.DEMO_COORDINATOR}  password: {password}")
+        else:
+            click.echo(f"Coordinator {demo.DEMO_COORDINATOR} already existed; password unchanged.")

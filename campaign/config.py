@@ -1,0 +1,101 @@
+"""Settings read from the environment, with defaults that run on a laptop with nothing installed."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _database_url(raw: str | None) -> str:
+    """Accept the usual postgres:// spellings and pin the psycopg 3 driver."""
+    if not raw:
+        return f"sqlite:///{INSTANCE_DIR / 'chorus.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = dict(os.environ if env is None else env)
+    base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    redis_url = env.get("REDIS_URL") or None
+    return {
+        "SECRET_KEY": _secret_key(),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_DIR": str(INSTANCE_DIR / "mail"),
+        "BASE_URL": base_url,
+        "MAIL_FROM": env.get("MAIL_FROM", "Chorus <no-reply@chorus.example.org>"),
+        "COALITION_NAME": env.get("COALITION_NAME", "Coalition for Mental Health Research"),
+        "POSTAL_ADDRESS": env.get(
+            "POSTAL_ADDRESS", "1100 Research Avenue NW, Suite 400, Washington, DC 20005"
+        ),
+        # Signature confirmation links stay valid this long.
+        "CONFIRMATION_TTL_HOURS": int(env.get("CONFIRMATION_TTL_HOURS", "72")),
+        # The public count is recounted at most this often (seconds).
+        "COUNT_REFRESH_SECONDS": float(env.get("COUNT_REFRESH_SECONDS", "2")),
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "CELERY": _celery_settings(redis_url),
+    }
+
+
+def _celery_settings(redis_url: str | None) -> dict[str, Any]:
+    """Celery on Redis when REDIS_URL is set; otherwise every task runs in-process."""
+    common: dict[str, Any] = {
+        "task_default_queue": "default",
+        "task_routes": {
+            "campaign.tasks.mail.send_transactional": {"queue": "mail.transactional"},
+            "campaign.tasks.mail.send_bulk": {"queue": "mail.bulk"},
+        },
+        "beat_schedule": {
+            "relay-outbox": {"task": "campaign.tasks.mail.relay_outbox", "schedule": 30.0},
+        },
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "task_ignore_result": True,
+    }
+    if not redis_url:
+        return {
+            **common,
+            "task_always_eager": True,
+            "task_eager_propagates": True,
+            "broker_url": "memory://localhost/",
+        }
+    return {
+        **common,
+        "broker_url": redis_url,
+        # Fail fast when Redis is down so a signer is never kept waiting: the outbox relay
+        # hands the message over later.
+        "broker_transport_options": {
+            "visibility_timeout": 3600,
+            "socket_connect_timeout": 1,
+            "socket_timeout": 2,
+            "max_retries": 0,
+        },
+        "broker_connection_timeout": 1,
+        "broker_connection_max_retries": 0,
+    }

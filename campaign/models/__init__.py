@@ -1,0 +1,22 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from campaign.models.account import Account, Role
+from campaign.models.campaign import Campaign, CampaignStatus, Target
+from campaign.models.outbox import EmailStatus, OutboundEmail, Stream
+from campaign.models.partner import Endorsement, Partner, PartnerStatus
+from campaign.models.signature import Signature
+
+__all__ = [
+    "Account",
+    "Campaign",
+    "CampaignStatus",
+    "EmailStatus",
+    "Endorsement",
+    "OutboundEmail",
+    "Partner",
+    "PartnerStatus",
+    "Role",
+    "Signature",
+    "Stream",
+    "Target",
+]

@@ -1,0 +1,71 @@
+"""Campaigns (a research-advocacy ask with a petition) and the targets they address."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, Enum, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.extensions import db
+from campaign.models._types import UTCDateTime, utcnow
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+campaign_targets = Table(
+    "campaign_targets",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("target_id", ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Target(db.Model):
+    """A decision maker a campaign or letter is addressed to."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    office: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str | None] = mapped_column(String(2))
+    district: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500))
+    ask: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    goal: Mapped[int] = mapped_column(Integer)
+    status: Mapped[CampaignStatus] = mapped_column(
+        Enum(
+            CampaignStatus,
+            native_enum=False,
+            length=10,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=CampaignStatus.DRAFT,
+    )
+    # The public count: recounted in a batch (see services.counts), never +1 per signature.
+    confirmed_count: Mapped[int] = mapped_column(Integer, default=0)
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    targets: Mapped[list[Target]] = relationship(secondary=campaign_targets, order_by=Target.name)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CampaignStatus.OPEN

@@ -1,0 +1,51 @@
+"""The outbox: one row per email, written in the same transaction as what caused it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaign.extensions import db
+from campaign.models._types import UTCDateTime, utcnow
+
+
+class Stream(enum.StrEnum):
+    """Which mail path a message takes: confirmations never wait behind bulk sends."""
+
+    TRANSACTIONAL = "transactional"
+    BULK = "bulk"
+
+
+class EmailStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def _enum(cls: type[enum.Enum], length: int) -> Enum:
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class OutboundEmail(db.Model):
+    __tablename__ = "outbound_emails"
+    __table_args__ = (Index("ix_outbound_emails_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template: Mapped[str] = mapped_column(String(60))
+    recipient: Mapped[str] = mapped_column(String(254))
+    # What the template needs; emptied once sent, since it may hold a one-time link.
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stream: Mapped[Stream] = mapped_column(_enum(Stream, 15), default=Stream.TRANSACTIONAL)
+    status: Mapped[EmailStatus] = mapped_column(_enum(EmailStatus, 10), default=EmailStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

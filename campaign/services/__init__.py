@@ -1,0 +1,1 @@
+"""The domain. Services take plain values, own their transaction and never touch the request."""

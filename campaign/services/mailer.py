@@ -1,0 +1,139 @@
+"""Turning an outbox row into a multipart message and handing it to SMTP or the mail folder."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+import threading
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+
+log = logging.getLogger(__name__)
+
+
+class TemporaryFailure(Exception):
+    """The server could not take the message now; try again later."""
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good; its answer is the exception's text."""
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+def build_message(template: str, recipient: str, context: dict[str, Any]) -> EmailMessage:
+    """Render templates/email/<template>/ into a text + HTML message with the coalition footer."""
+    config = current_app.config
+    ctx = {
+        **context,
+        "coalition_name": config["COALITION_NAME"],
+        "postal_address": config["POSTAL_ADDRESS"],
+        "base_url": config["BASE_URL"],
+    }
+    subject = render_template(f"email/{template}/subject.txt", **ctx)
+    message = EmailMessage()
+    message["Subject"] = " ".join(subject.split())
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = recipient
+    message["Date"] = format_datetime(datetime.now(UTC))
+    domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(render_template(f"email/{template}/body.txt", **ctx))
+    message.add_alternative(render_template(f"email/{template}/body.html", **ctx), subtype="html")
+    return message
+
+
+class SmtpTransport:
+    """Sends over one SMTP connection per process, reopened when the server drops it."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        parts = urlsplit(url)
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or 25
+        self.timeout = timeout
+        self._conn: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is None:
+            self._conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        return self._conn
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.close()
+        self._conn = None
+
+    def send(self, message: EmailMessage) -> None:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    refused = self._connection().send_message(message)
+                except smtplib.SMTPServerDisconnected as exc:
+                    # A reused connection may have timed out on the server's side: reopen once.
+                    self._drop()
+                    if attempt == 2:
+                        raise TemporaryFailure(f"server disconnected: {exc}") from exc
+                    continue
+                except smtplib.SMTPRecipientsRefused as exc:
+                    code, answer = next(iter(exc.recipients.values()))
+                    raise _failure(code, answer) from exc
+                except smtplib.SMTPResponseException as exc:
+                    self._reset_after_error()
+                    raise _failure(exc.smtp_code, exc.smtp_error) from exc
+                except OSError as exc:
+                    self._drop()
+                    raise TemporaryFailure(f"cannot reach mail server: {exc}") from exc
+                if refused:
+                    code, answer = next(iter(refused.values()))
+                    raise _failure(code, answer)
+                return
+
+    def _reset_after_error(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+
+def _failure(code: int, answer: bytes | str) -> TemporaryFailure | PermanentFailure:
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+    reason = f"{code} {text}"
+    return PermanentFailure(reason) if 500 <= code < 600 else TemporaryFailure(reason)
+
+
+class FolderTransport:
+    """The embedded default: each message becomes an .eml file under instance/mail/."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = self.folder / f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
+        path.write_bytes(bytes(message))
+        log.info("Mail to %s, %r, written to %s", message["To"], message["Subject"], path)
+
+
+_transports: dict[str, Transport] = {}
+
+
+def transport() -> Transport:
+    """The process's transport for the app's settings, created once."""
+    url = current_app.config["SMTP_URL"]
+    key = url or current_app.config["MAIL_DIR"]
+    if key not in _transports:
+        _transports[key] = SmtpTransport(url) if url else FolderTransport(key)
+    return _transports[key]

@@ -1,0 +1,139 @@
+"""The outbox: email rows written with the change that caused them, handed to Celery after
+commit, relayed again if the broker never got them, and sent at most once."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from campaign.extensions import db
+from campaign.models import EmailStatus, OutboundEmail, Stream
+from campaign.models._types import utcnow
+from campaign.services import mailer
+
+log = logging.getLogger(__name__)
+
+TASK_FOR_STREAM = {
+    Stream.TRANSACTIONAL: "campaign.tasks.mail.send_transactional",
+    Stream.BULK: "campaign.tasks.mail.send_bulk",
+}
+# After the broker refuses a message, skip it for this long so signers are not kept waiting
+# on a dead connection; the relay hands the rows over once it is back.
+BROKER_PAUSE_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
+def queue_email(
+    template: str,
+    recipient: str,
+    context: dict[str, Any],
+    stream: Stream = Stream.TRANSACTIONAL,
+) -> OutboundEmail:
+    """Add an email row to the caller's transaction; dispatch it after commit."""
+    email = OutboundEmail(
+        template=template,
+        recipient=recipient,
+        context=context,
+        stream=stream,
+        status=EmailStatus.QUEUED,
+    )
+    db.session.add(email)
+    return email
+
+
+def dispatch(emails: list[OutboundEmail]) -> int:
+    """Hand committed rows to Celery. Never raises: what the broker misses, the relay resends."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return 0
+    celery = current_app.extensions["celery"]
+    handed = 0
+    for email in emails:
+        task = celery.tasks[TASK_FOR_STREAM[email.stream]]
+        try:
+            task.apply_async(args=[email.id], retry=False)
+        except Exception as exc:  # kombu raises several kinds when Redis is unreachable
+            if celery.conf.task_always_eager:
+                log.exception("sending email %s failed", email.id)
+                continue
+            _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+            log.warning("broker unreachable, email %s left for the relay: %s", email.id, exc)
+            return handed
+        handed += 1
+    return handed
+
+
+def relay(min_age_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> int:
+    """Hand over again the rows still queued after min_age_seconds (the broker never got them,
+    or lost them), and requeue rows left 'sending' by a worker that died."""
+    global _broker_down_until
+    now = utcnow()
+    db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.status == EmailStatus.SENDING,
+            OutboundEmail.updated_at < now - timedelta(seconds=stuck_after_seconds),
+        )
+        .values(status=EmailStatus.QUEUED, updated_at=now)
+    )
+    db.session.commit()
+    rows = db.session.scalars(
+        select(OutboundEmail)
+        .where(
+            OutboundEmail.status == EmailStatus.QUEUED,
+            OutboundEmail.created_at < now - timedelta(seconds=min_age_seconds),
+        )
+        .order_by(OutboundEmail.id)
+        .limit(5000)
+    ).all()
+    _broker_down_until = 0.0
+    return dispatch(list(rows))
+
+
+def deliver(email_id: int) -> EmailStatus | None:
+    """Send one row. Only the caller that moves it from queued to sending sends it, so a task
+    delivered twice sends once. Raises mailer.TemporaryFailure after putting the row back."""
+    claimed = db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id, OutboundEmail.status == EmailStatus.QUEUED)
+        .values(
+            status=EmailStatus.SENDING, attempts=OutboundEmail.attempts + 1, updated_at=utcnow()
+        )
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return None
+    email = db.session.get(OutboundEmail, email_id)
+    assert email is not None
+    try:
+        message = mailer.build_message(email.template, email.recipient, email.context)
+        mailer.transport().send(message)
+    except mailer.TemporaryFailure as exc:
+        _finish(email, EmailStatus.QUEUED, error=str(exc))
+        raise
+    except mailer.PermanentFailure as exc:
+        return _finish(email, EmailStatus.FAILED, error=str(exc))
+    return _finish(email, EmailStatus.SENT)
+
+
+def give_up(email_id: int, reason: str) -> None:
+    """Mark a row failed after its temporary failures used up the retry budget."""
+    email = db.session.get(OutboundEmail, email_id)
+    if email is not None and email.status == EmailStatus.QUEUED:
+        _finish(email, EmailStatus.FAILED, error=reason)
+
+
+def _finish(email: OutboundEmail, status: EmailStatus, error: str | None = None) -> EmailStatus:
+    email.status = status
+    email.last_error = error
+    if status != EmailStatus.QUEUED:
+        email.context = {}  # may hold a one-time link; not needed once the row is settled
+    if status == EmailStatus.SENT:
+        email.sent_at = utcnow()
+    db.session.commit()
+    return status

@@ -1,0 +1,193 @@
+"""Signing a petition and confirming the signature by email."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from campaign.extensions import db
+from campaign.models import Campaign, OutboundEmail, Signature
+from campaign.models._types import utcnow
+from campaign.services import outbox
+from campaign.services.emails import normalize_email
+from campaign.services.links import external_url
+from campaign.services.places import state_for_zip
+from campaign.services.tokens import hash_token, new_token
+
+
+class CampaignNotOpen(Exception):
+    """The campaign is a draft or closed and takes no signatures."""
+
+
+@dataclass(frozen=True)
+class SignatureRequest:
+    full_name: str
+    email: str
+    postal_code: str
+    comment: str = ""
+    consent_updates: bool = False
+
+
+class Confirmation(enum.Enum):
+    CONFIRMED = "confirmed"
+    ALREADY_CONFIRMED = "already_confirmed"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+def sign_petition(campaign: Campaign, request: SignatureRequest) -> None:
+    """Record a signature and queue its confirmation email. A second signature with the same
+    normalized email changes nothing and gets at most one "you already signed" email; the
+    caller shows both the same page."""
+    if not campaign.is_open:
+        raise CampaignNotOpen(campaign.status)
+    normalized = normalize_email(request.email)
+    token, token_hash = new_token()
+    expires = utcnow() + _ttl()
+    insert = _insert_for_dialect()
+    new_id = db.session.execute(
+        insert(Signature)
+        .values(
+            campaign_id=campaign.id,
+            full_name=request.full_name,
+            email=request.email,
+            email_normalized=normalized,
+            postal_code=request.postal_code.upper(),
+            state=state_for_zip(request.postal_code),
+            comment=request.comment,
+            consent_updates=request.consent_updates,
+            token_hash=token_hash,
+            token_expires_at=expires,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["campaign_id", "email_normalized"])
+        .returning(Signature.id)
+    ).scalar()
+    if new_id is not None:
+        email: OutboundEmail | None = _queue_confirmation(campaign, request, token)
+    else:
+        email = _queue_duplicate_notice(campaign, request, normalized)
+    db.session.commit()
+    if email is not None:
+        outbox.dispatch([email])
+
+
+def _queue_confirmation(campaign: Campaign, request: SignatureRequest, token: str) -> OutboundEmail:
+    return outbox.queue_email(
+        "signature_confirm",
+        request.email,
+        {
+            "full_name": request.full_name,
+            "campaign_title": campaign.title,
+            "confirm_url": external_url("public.confirm", token=token),
+            "ttl_hours": current_app.config["CONFIRMATION_TTL_HOURS"],
+        },
+    )
+
+
+def _queue_duplicate_notice(
+    campaign: Campaign, request: SignatureRequest, normalized: str
+) -> OutboundEmail | None:
+    """The one "you already signed" email; for an unconfirmed signature it carries a fresh link
+    (the old one stops working), since the first email was probably lost."""
+    row = db.session.execute(
+        update(Signature)
+        .where(
+            Signature.campaign_id == campaign.id,
+            Signature.email_normalized == normalized,
+            Signature.duplicate_notice_at.is_(None),
+        )
+        .values(duplicate_notice_at=utcnow())
+        .returning(Signature.id, Signature.confirmed_at)
+    ).first()
+    if row is None:
+        return None
+    confirm_url = None
+    if row.confirmed_at is None:
+        confirm_url = external_url("public.confirm", token=_rotate_token(row.id))
+    return outbox.queue_email(
+        "already_signed",
+        request.email,
+        {
+            "full_name": request.full_name,
+            "campaign_title": campaign.title,
+            "campaign_url": external_url("public.campaign", slug=campaign.slug),
+            "confirm_url": confirm_url,
+            "ttl_hours": current_app.config["CONFIRMATION_TTL_HOURS"],
+        },
+    )
+
+
+def signature_for_token(token: str) -> Signature | None:
+    return db.session.scalar(select(Signature).where(Signature.token_hash == hash_token(token)))
+
+
+def confirmation_state(signature: Signature | None) -> Confirmation | None:
+    """What a confirmation link would do now: None when it would confirm."""
+    if signature is None:
+        return Confirmation.UNKNOWN
+    if signature.confirmed_at is not None:
+        return Confirmation.ALREADY_CONFIRMED
+    if signature.token_expires_at is None or signature.token_expires_at <= utcnow():
+        return Confirmation.EXPIRED
+    return None
+
+
+def confirm_signature(token: str) -> tuple[Confirmation, Signature | None]:
+    """Confirm the signature a link's token belongs to; the link works once."""
+    signature = signature_for_token(token)
+    state = confirmation_state(signature)
+    if state is not None:
+        return state, signature
+    assert signature is not None
+    confirmed = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return (Confirmation.CONFIRMED if confirmed else Confirmation.ALREADY_CONFIRMED), signature
+
+
+def renew_link(token: str) -> tuple[Confirmation | None, Signature | None]:
+    """Email a fresh link for an expired one. Returns the link's state (None when a new link
+    was sent) and its signature. Only an expired link can be renewed, so this cannot be used
+    to flood a mailbox."""
+    signature = signature_for_token(token)
+    state = confirmation_state(signature)
+    if state is not Confirmation.EXPIRED:
+        return state, signature
+    assert signature is not None
+    campaign = db.session.get(Campaign, signature.campaign_id)
+    assert campaign is not None
+    email = _queue_confirmation(
+        campaign,
+        SignatureRequest(signature.full_name, signature.email, signature.postal_code),
+        _rotate_token(signature.id),
+    )
+    db.session.commit()
+    outbox.dispatch([email])
+    return None, signature
+
+
+def _rotate_token(signature_id: int) -> str:
+    token, token_hash = new_token()
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature_id)
+        .values(token_hash=token_hash, token_expires_at=utcnow() + _ttl())
+    )
+    return token
+
+
+def _ttl() -> timedelta:
+    return timedelta(hours=current_app.config["CONFIRMATION_TTL_HOURS"])
+
+
+def _insert_for_dialect():  # type: ignore[no-untyped-def]
+    return (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert

@@ -1,0 +1,74 @@
+"""Error pages in the site's style: every failure gets a clear page, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from campaign.extensions import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: (
+        "We could not read that request",
+        "Something in what was sent was not right. Go back, check the form and try again.",
+    ),
+    404: (
+        "Page not found",
+        "We could not find that page. It may have moved, or the link may be mistyped.",
+    ),
+    405: (
+        "That action is not available here",
+        "This page cannot be used that way. Go back and use the page's own buttons.",
+    ),
+    413: (
+        "That was too much to send",
+        "What you sent is larger than we accept. Shorten it and try again.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "We could not finish that. Nothing you entered was saved; please try again in a moment.",
+    ),
+}
+
+
+def _page(code: int, title: str | None = None, detail: str | None = None):  # type: ignore[no-untyped-def]
+    default_title, default_detail = MESSAGES.get(code, MESSAGES[400])
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=title or default_title,
+            detail=detail or default_detail,
+        ),
+        code,
+    )
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return _page(
+            400,
+            "This form has expired",
+            "For your security, forms stop working after a while or when cookies are "
+            "blocked. Go back, reload the page and send it again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if error.code is None or error.code >= 500:
+            return _page(500)
+        if error.code in MESSAGES:
+            return _page(error.code)
+        return _page(error.code, error.name, error.description)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.exception("unhandled error", exc_info=error)
+        return _page(InternalServerError.code)

@@ -1,0 +1,23 @@
+"""Validators shared by the forms of every audience."""
+
+from __future__ import annotations
+
+import re
+
+from wtforms import Field, Form, ValidationError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ReadableText:
+    """Refuse text with control characters or bytes that were not valid UTF-8."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, form: Form, field: Field) -> None:
+        value = field.data or ""
+        if "\ufffd" in value:
+            raise ValidationError("This contains characters we could not read. Please retype it.")
+        if _CONTROL.search(value) or (not self.multiline and ("\n" in value or "\r" in value)):
+            raise ValidationError("This contains characters that are not allowed.")

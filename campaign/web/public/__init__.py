@@ -1,0 +1,7 @@
+"""Pages for the public: campaigns, signing and confirming."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from campaign.web.public import routes  # noqa: E402, F401
