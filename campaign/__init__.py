@@ -25,14 +25,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_environment())
     app.config.update(config or {})
     configure_logging(app)
+    from campaign.web.guards import register_guards
+
+    register_guards(app)  # before CSRF, which reads the form
     register_extensions(app)
     celery_init_app(app)
     register_blueprints(app)
     register_template_globals(app)
     from campaign.web.errors import register_errorhandlers
-    from campaign.web.guards import register_guards
 
-    register_guards(app)
     register_errorhandlers(app)
     from campaign.cli import register_commands
 

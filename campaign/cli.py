@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from campaign.services import accounts, demo
+from campaign.services import accounts, demo, outbox
 from campaign.services.emails import InvalidEmail
 
 
@@ -31,3 +31,9 @@ def register_commands(app: Flask) -> None:
             click.echo(f"Coordinator: {demo.DEMO_COORDINATOR}  password: {password}")
         else:
             click.echo(f"Coordinator {demo.DEMO_COORDINATOR} already existed; password unchanged.")
+
+    @app.cli.command("relay-outbox")
+    @click.option("--min-age", default=30.0, help="Only rows queued at least this many seconds.")
+    def relay_outbox(min_age: float) -> None:
+        """Hand queued emails over again (what beat does every 30 seconds)."""
+        click.echo(f"{outbox.relay(min_age_seconds=min_age)} email(s) handed over.")

@@ -59,11 +59,11 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
-        "CELERY": _celery_settings(redis_url),
+        "CELERY": celery_settings(redis_url),
     }
 
 
-def _celery_settings(redis_url: str | None) -> dict[str, Any]:
+def celery_settings(redis_url: str | None) -> dict[str, Any]:
     """Celery on Redis when REDIS_URL is set; otherwise every task runs in-process."""
     common: dict[str, Any] = {
         "task_default_queue": "default",

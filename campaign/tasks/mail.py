@@ -15,6 +15,9 @@ def _send(task: Task, email_id: int) -> str | None:
     try:
         status = outbox.deliver(email_id)
     except TemporaryFailure as exc:
+        if task.request.is_eager:
+            # In-process (no broker): leave the row queued for `flask relay-outbox`.
+            return "queued"
         if task.request.retries >= MAX_RETRIES:
             outbox.give_up(email_id, f"gave up after {MAX_RETRIES + 1} tries: {exc}")
             return "failed"

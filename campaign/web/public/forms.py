@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from campaign.services.emails import InvalidEmail, check_email
 from campaign.services.places import US_ZIP, state_for_zip
@@ -20,7 +20,7 @@ class SignForm(FlaskForm):
         "Full name",
         filters=[_strip],
         validators=[
-            InputRequired("Enter your full name."),
+            DataRequired("Enter your full name."),
             Length(max=200, message="Keep your name under 200 characters."),
             ReadableText(),
         ],
@@ -29,7 +29,7 @@ class SignForm(FlaskForm):
         "Email address",
         filters=[_strip],
         validators=[
-            InputRequired("Enter your email address; we send a link to confirm your signature."),
+            DataRequired("Enter your email address; we send a link to confirm your signature."),
             Length(max=254, message="That email address is too long."),
             ReadableText(),
         ],
@@ -37,7 +37,7 @@ class SignForm(FlaskForm):
     postal_code = StringField(
         "ZIP/postal code",
         filters=[_strip],
-        validators=[InputRequired("Enter your ZIP code."), Length(max=10), ReadableText()],
+        validators=[DataRequired("Enter your ZIP code."), Length(max=10), ReadableText()],
     )
     comment = TextAreaField(
         "Why this matters to you (optional)",

@@ -1,0 +1,192 @@
+"""Fixtures shared by every kind of test: the app on PostgreSQL, a real SMTP server, a real
+Celery worker on Redis."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from campaign import config, create_app
+from campaign.extensions import db
+from campaign.services import outbox
+from tests.support import services
+from tests.support.smtp import Mailbox, start_smtp_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = str(item.path)
+        if f"{os.sep}integration{os.sep}" in path:
+            item.add_marker(pytest.mark.integration)
+        elif f"{os.sep}e2e{os.sep}" in path:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[str, Mailbox]]:
+    controller, mailbox = start_smtp_server()
+    yield f"smtp://127.0.0.1:{controller.port}", mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[str, Mailbox]) -> Mailbox:
+    smtp_server[1].clear()
+    return smtp_server[1]
+
+
+@pytest.fixture(scope="session")
+def database() -> str:
+    """The test database, emptied and migrated once per run through the real migrations."""
+    services.require_postgres()
+    url = services.DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def make_app(database_url: str, smtp_url: str, **overrides: Any) -> Flask:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SMTP_URL": smtp_url,
+        "BASE_URL": "http://chorus.test",
+        "COUNT_REFRESH_SECONDS": 0.0,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def empty_tables() -> None:
+    names = ", ".join(t.name for t in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database: str, smtp_server: tuple[str, Mailbox], mailbox: Mailbox) -> Iterator[Flask]:
+    """The app on PostgreSQL with tasks run in-process, sending to the test SMTP server."""
+    app = make_app(database, smtp_server[0])
+    with app.app_context():
+        empty_tables()
+        outbox._broker_down_until = 0.0
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The form token a browser would get from the page at url."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+CONFIRM_LINK = re.compile(r"https?://\S+/confirm/[A-Za-z0-9_\-]+")
+
+
+def confirm_path(text_body: str) -> str:
+    """The path of the confirmation link in an email body."""
+    match = CONFIRM_LINK.search(text_body)
+    assert match, "no confirmation link in the email"
+    return "/confirm/" + match.group(0).rsplit("/confirm/", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def celery_worker(database: str, smtp_server: tuple[str, Mailbox]) -> Iterator[str]:
+    """A real Celery worker process on Redis, sending to the test SMTP server."""
+    services.require_redis()
+    import redis
+
+    redis.Redis.from_url(services.REDIS_URL).flushdb()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "REDIS_URL": services.REDIS_URL,
+        "SMTP_URL": smtp_server[0],
+        "BASE_URL": "http://chorus.test",
+    }
+    (ROOT / ".pytest_cache").mkdir(exist_ok=True)
+    log = open(ROOT / ".pytest_cache" / "celery-worker.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker",
+            "worker",
+            "--loglevel=INFO",
+            "-Q",
+            "mail.transactional,mail.bulk,default",
+            "--concurrency=2",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname=test@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while "ready." not in (ROOT / ".pytest_cache" / "celery-worker.log").read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(
+                "the Celery worker did not start; see .pytest_cache/celery-worker.log"
+            )
+        time.sleep(0.2)
+    yield services.REDIS_URL
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture
+def worker_app(
+    celery_worker: str, database: str, smtp_server: tuple[str, Mailbox], mailbox: Mailbox
+) -> Iterator[Flask]:
+    """The app on PostgreSQL handing mail to the real worker through Redis."""
+    yield from app_on_redis(database, smtp_server[0], celery_worker)
+
+
+def app_on_redis(database: str, smtp_url: str, redis_url: str) -> Iterator[Flask]:
+    app = make_app(
+        database, smtp_url, REDIS_URL=redis_url, CELERY=config.celery_settings(redis_url)
+    )
+    with app.app_context():
+        empty_tables()
+        outbox._broker_down_until = 0.0
+        yield app
+        db.session.remove()
+        db.engine.dispose()

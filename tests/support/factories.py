@@ -1,0 +1,59 @@
+"""factory_boy factories for the models, committing through the app's session."""
+
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from campaign.extensions import db
+from campaign.models import Campaign, CampaignStatus, Endorsement, Partner, PartnerStatus, Target
+
+
+class _Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class TargetFactory(_Base):
+    class Meta:
+        model = Target
+
+    name = factory.Sequence(lambda n: f"Sen. Target {n}")
+    title = "Chair, Health Committee"
+    office = "U.S. Senate"
+    state = "CA"
+    email = factory.Sequence(lambda n: f"target{n}@senate.example.gov")
+
+
+class CampaignFactory(_Base):
+    class Meta:
+        model = Campaign
+
+    slug = factory.Sequence(lambda n: f"campaign-{n}")
+    title = factory.Sequence(lambda n: f"Fund depression research {n}")
+    summary = "Research into depression is underfunded."
+    ask = "We ask Congress to fund depression research."
+    rationale = "Depression is a **leading cause** of disability."
+    goal = 100
+    status = CampaignStatus.OPEN
+
+
+class PartnerFactory(_Base):
+    class Meta:
+        model = Partner
+
+    slug = factory.Sequence(lambda n: f"partner-{n}")
+    name = factory.Sequence(lambda n: f"Partner Organization {n}")
+    website = "https://partner.example.org"
+    mission = "Family support."
+    status = PartnerStatus.APPROVED
+
+
+class EndorsementFactory(_Base):
+    class Meta:
+        model = Endorsement
+
+    partner_id = factory.LazyFunction(lambda: PartnerFactory().id)
+    statement = "We stand behind this."

@@ -1,0 +1,78 @@
+"""A real SMTP server for the tests (aiosmtpd), keeping what it receives."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+import time
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+class Mailbox:
+    """Messages accepted by the server. Recipients containing 'reject' get a permanent 550,
+    those containing 'tempfail' a temporary 451."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._cond = threading.Condition()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if "reject" in address:
+            return "550 5.1.1 Mailbox does not exist"
+        if "tempfail" in address:
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._cond:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self._cond.notify_all()
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self._cond:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 15.0) -> list[EmailMessage]:
+        """Wait until `count` messages to `address` have arrived; return them."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.to(address)) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"expected {count} message(s) to {address}, got {len(self.to(address))}"
+                    )
+                self._cond.wait(remaining)
+            return self.to(address)
+
+
+def start_smtp_server() -> tuple[Controller, Mailbox]:
+    mailbox = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, mailbox
+
+
+def text_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def html_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return part.get_content()
