@@ -1,0 +1,120 @@
+"""The outbox end to end with a real Celery worker on Redis and a real SMTP server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import event, func, select
+
+from campaign.extensions import db
+from campaign.models import EmailStatus, OutboundEmail, Signature
+from campaign.services import outbox
+from campaign.services.signing import SignatureRequest, sign_petition
+from tests.conftest import app_on_redis, confirm_path, csrf_token
+from tests.integration.test_signing import sign
+from tests.support import services
+from tests.support.factories import CampaignFactory
+from tests.support.proxy import TcpProxy
+from tests.support.smtp import text_part
+
+
+def wait_for_status(email_id: int, status: EmailStatus, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if db.session.get(OutboundEmail, email_id).status == status:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"email {email_id} never reached {status}")
+
+
+def test_the_worker_sends_the_confirmation_and_its_link_confirms(worker_app, mailbox):
+    client = worker_app.test_client()
+    campaign = CampaignFactory()
+    assert sign(client, campaign, email="ann@example.org").status_code == 303
+    [message] = mailbox.wait_for("ann@example.org")
+    path = confirm_path(text_part(message))
+    client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert db.session.scalar(select(Signature.confirmed_at)) is not None
+    wait_for_status(db.session.scalar(select(OutboundEmail.id)), EmailStatus.SENT)
+
+
+def test_a_task_delivered_twice_sends_one_email(worker_app, mailbox):
+    email = outbox.queue_email(
+        "signature_confirm",
+        "twice@example.org",
+        {"full_name": "Ann", "campaign_title": "T", "confirm_url": "http://x/c", "ttl_hours": 1},
+    )
+    db.session.commit()
+    task = worker_app.extensions["celery"].tasks[outbox.TASK_FOR_STREAM[email.stream]]
+    task.apply_async(args=[email.id])
+    task.apply_async(args=[email.id])
+    mailbox.wait_for("twice@example.org")
+    wait_for_status(email.id, EmailStatus.SENT)
+    time.sleep(1.0)  # give the second delivery time to (not) send
+    assert len(mailbox.to("twice@example.org")) == 1
+    assert db.session.get(OutboundEmail, email.id).attempts == 1
+
+
+@pytest.fixture
+def redis_proxy(celery_worker: str) -> Iterator[TcpProxy]:
+    parts = urlsplit(celery_worker)
+    proxy = TcpProxy(parts.hostname, parts.port or 6379)
+    proxy.start()
+    yield proxy
+    proxy.stop()
+
+
+def test_a_signature_made_while_redis_is_down_is_sent_when_it_is_back(
+    redis_proxy, database, smtp_server, mailbox
+):
+    proxied = f"redis://{redis_proxy.url_host}{urlsplit(services.REDIS_URL).path}"
+    for app in app_on_redis(database, smtp_server[0], proxied):
+        client = app.test_client()
+        campaign = CampaignFactory()
+        token = csrf_token(client, f"/campaigns/{campaign.slug}")
+        redis_proxy.stop()  # Redis unreachable from the web app
+
+        response = client.post(
+            f"/campaigns/{campaign.slug}/sign",
+            data={
+                "csrf_token": token,
+                "full_name": "Ann Lee",
+                "email": "down@example.org",
+                "postal_code": "20005",
+            },
+        )
+        assert response.status_code == 303
+        assert db.session.scalar(select(func.count()).select_from(Signature)) == 1
+        email_id = db.session.scalar(select(OutboundEmail.id))
+        assert db.session.get(OutboundEmail, email_id).status == EmailStatus.QUEUED
+        assert client.get("/healthz").json["broker"].startswith("error")
+
+        redis_proxy.start()  # Redis is back; beat's relay hands the row over
+        assert outbox.relay(min_age_seconds=0) == 1
+        [message] = mailbox.wait_for("down@example.org")
+        assert "/confirm/" in text_part(message)
+        wait_for_status(email_id, EmailStatus.SENT)
+
+
+def test_a_signature_whose_transaction_rolls_back_sends_nothing(worker_app, mailbox):
+    campaign = CampaignFactory()
+
+    def fail_commit(session):
+        raise RuntimeError("the database refused the commit")
+
+    event.listen(db.session(), "before_commit", fail_commit)
+    try:
+        with pytest.raises(RuntimeError):
+            sign_petition(campaign, SignatureRequest("Ann", "rolled@example.org", "20005"))
+    finally:
+        event.remove(db.session(), "before_commit", fail_commit)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
+    assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
+    assert outbox.relay(min_age_seconds=0) == 0
+    time.sleep(1.0)
+    assert mailbox.to("rolled@example.org") == []
