@@ -72,8 +72,9 @@ async def _connection(
         writer.close()
 
 
-async def _run(host: str, port: int, make_request: Callable[[int], bytes], total: int,
-               concurrency: int) -> Result:
+async def _run(
+    host: str, port: int, make_request: Callable[[int], bytes], total: int, concurrency: int
+) -> Result:
     jobs: asyncio.Queue = asyncio.Queue()
     for n in range(total):
         jobs.put_nowait(n)
@@ -86,7 +87,8 @@ async def _run(host: str, port: int, make_request: Callable[[int], bytes], total
     return result
 
 
-def run(host: str, port: int, make_request: Callable[[int], bytes], total: int,
-        concurrency: int) -> Result:
+def run(
+    host: str, port: int, make_request: Callable[[int], bytes], total: int, concurrency: int
+) -> Result:
     """Send `total` requests built by make_request(n) over `concurrency` connections."""
     return asyncio.run(_run(host, port, make_request, total, concurrency))

@@ -54,6 +54,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "CONFIRMATION_TTL_HOURS": int(env.get("CONFIRMATION_TTL_HOURS", "72")),
         # The public count is recounted at most this often (seconds).
         "COUNT_REFRESH_SECONDS": float(env.get("COUNT_REFRESH_SECONDS", "2")),
+        # Public pages are rendered at most this often per process (seconds; 0 turns it off).
+        "PAGE_CACHE_SECONDS": float(env.get("PAGE_CACHE_SECONDS", "1")),
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "SESSION_COOKIE_HTTPONLY": True,

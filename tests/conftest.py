@@ -73,6 +73,7 @@ def make_app(database_url: str, smtp_url: str, **overrides: Any) -> Flask:
         "SMTP_URL": smtp_url,
         "BASE_URL": "http://chorus.test",
         "COUNT_REFRESH_SECONDS": 0.0,
+        "PAGE_CACHE_SECONDS": 0.0,
     }
     config.update(overrides)
     return create_app(config)
@@ -101,7 +102,7 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:

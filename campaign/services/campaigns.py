@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -33,6 +37,44 @@ def public_campaign(slug: str) -> Campaign | None:
         .where(Campaign.slug == slug, Campaign.status != CampaignStatus.DRAFT)
         .options(selectinload(Campaign.targets))
     )
+
+
+@dataclass(frozen=True)
+class CampaignRef:
+    """What signing needs to know of a campaign."""
+
+    id: int
+    slug: str
+    title: str
+    status: CampaignStatus
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CampaignStatus.OPEN
+
+
+_refs: dict[str, tuple[float, CampaignRef]] = {}
+
+
+def signable_campaign(slug: str) -> CampaignRef | None:
+    """A public campaign's reference, kept per process for PAGE_CACHE_SECONDS: during a surge
+    every signature needs it, and a campaign that closes is refused within that time."""
+    now = time.monotonic()
+    hit = _refs.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = db.session.execute(
+        select(Campaign.id, Campaign.slug, Campaign.title, Campaign.status).where(
+            Campaign.slug == slug, Campaign.status != CampaignStatus.DRAFT
+        )
+    ).first()
+    if row is None:
+        return None
+    ref = CampaignRef(*row)
+    if len(_refs) > 1000:
+        _refs.clear()
+    _refs[slug] = (now + current_app.config["PAGE_CACHE_SECONDS"], ref)
+    return ref
 
 
 def public_endorsements(campaign: Campaign) -> list[Endorsement]:

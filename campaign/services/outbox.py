@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from campaign.extensions import db
 from campaign.models import EmailStatus, OutboundEmail, Stream
@@ -28,25 +30,57 @@ BROKER_PAUSE_SECONDS = 5.0
 _broker_down_until = 0.0
 
 
+@dataclass(frozen=True)
+class QueuedEmail:
+    """What dispatch needs of an outbox row."""
+
+    id: int
+    stream: Stream
+
+
+_INSERT_EMAIL = (
+    insert(OutboundEmail)
+    .values(
+        {
+            **{
+                name: bindparam(name)
+                for name in ("template", "recipient", "context", "stream", "created_at")
+            },
+            "updated_at": bindparam("created_at"),
+            "status": EmailStatus.QUEUED,
+            "attempts": 0,
+        }
+    )
+    .returning(OutboundEmail.id)
+)
+
+
 def queue_email(
     template: str,
     recipient: str,
     context: dict[str, Any],
     stream: Stream = Stream.TRANSACTIONAL,
-) -> OutboundEmail:
-    """Add an email row to the caller's transaction; dispatch it after commit."""
-    email = OutboundEmail(
-        template=template,
-        recipient=recipient,
-        context=context,
-        stream=stream,
-        status=EmailStatus.QUEUED,
+) -> QueuedEmail:
+    """Write an email row in the caller's transaction; dispatch it after commit."""
+    now = utcnow()
+    email_id = (
+        db.session.connection()
+        .execute(
+            _INSERT_EMAIL,
+            {
+                "template": template,
+                "recipient": recipient,
+                "context": context,
+                "stream": stream,
+                "created_at": now,
+            },
+        )
+        .scalar_one()
     )
-    db.session.add(email)
-    return email
+    return QueuedEmail(email_id, stream)
 
 
-def dispatch(emails: list[OutboundEmail]) -> int:
+def dispatch(emails: Sequence[QueuedEmail]) -> int:
     """Hand committed rows to Celery. Never raises: what the broker misses, the relay resends."""
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
@@ -56,7 +90,7 @@ def dispatch(emails: list[OutboundEmail]) -> int:
     for email in emails:
         task = celery.tasks[TASK_FOR_STREAM[email.stream]]
         try:
-            task.apply_async(args=[email.id], retry=False)
+            task.apply_async(args=[email.id], retry=False, argsrepr=str(email.id), kwargsrepr="{}")
         except Exception as exc:  # kombu raises several kinds when Redis is unreachable
             if celery.conf.task_always_eager:
                 log.exception("sending email %s failed", email.id)
@@ -92,7 +126,7 @@ def relay(min_age_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> 
         .limit(5000)
     ).all()
     _broker_down_until = 0.0
-    return dispatch(list(rows))
+    return dispatch([QueuedEmail(row.id, row.stream) for row in rows])
 
 
 def deliver(email_id: int) -> EmailStatus | None:

@@ -5,19 +5,32 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from campaign.extensions import db
-from campaign.models import Campaign, OutboundEmail, Signature
+from campaign.models import Campaign, Signature
 from campaign.models._types import utcnow
 from campaign.services import outbox
 from campaign.services.emails import normalize_email
 from campaign.services.links import external_url
 from campaign.services.places import state_for_zip
 from campaign.services.tokens import hash_token, new_token
+
+
+class Signable(Protocol):
+    """A campaign as signing sees it: a Campaign or a cached CampaignRef."""
+
+    id: int
+    slug: str
+    title: str
+
+    @property
+    def is_open(self) -> bool: ...
 
 
 class CampaignNotOpen(Exception):
@@ -40,7 +53,7 @@ class Confirmation(enum.Enum):
     UNKNOWN = "unknown"
 
 
-def sign_petition(campaign: Campaign, request: SignatureRequest) -> None:
+def sign_petition(campaign: Signable, request: SignatureRequest) -> None:
     """Record a signature and queue its confirmation email. A second signature with the same
     normalized email changes nothing and gets at most one "you already signed" email; the
     caller shows both the same page."""
@@ -48,28 +61,29 @@ def sign_petition(campaign: Campaign, request: SignatureRequest) -> None:
         raise CampaignNotOpen(campaign.status)
     normalized = normalize_email(request.email)
     token, token_hash = new_token()
-    expires = utcnow() + _ttl()
-    insert = _insert_for_dialect()
-    new_id = db.session.execute(
-        insert(Signature)
-        .values(
-            campaign_id=campaign.id,
-            full_name=request.full_name,
-            email=request.email,
-            email_normalized=normalized,
-            postal_code=request.postal_code.upper(),
-            state=state_for_zip(request.postal_code),
-            comment=request.comment,
-            consent_updates=request.consent_updates,
-            token_hash=token_hash,
-            token_expires_at=expires,
-            created_at=utcnow(),
+    now = utcnow()
+    new_id = (
+        db.session.connection()
+        .execute(
+            _insert_signature(),
+            {
+                "campaign_id": campaign.id,
+                "full_name": request.full_name,
+                "email": request.email,
+                "email_normalized": normalized,
+                "postal_code": request.postal_code.upper(),
+                "state": state_for_zip(request.postal_code),
+                "comment": request.comment,
+                "consent_updates": request.consent_updates,
+                "token_hash": token_hash,
+                "token_expires_at": now + _ttl(),
+                "created_at": now,
+            },
         )
-        .on_conflict_do_nothing(index_elements=["campaign_id", "email_normalized"])
-        .returning(Signature.id)
-    ).scalar()
+        .scalar()
+    )
     if new_id is not None:
-        email: OutboundEmail | None = _queue_confirmation(campaign, request, token)
+        email: outbox.QueuedEmail | None = _queue_confirmation(campaign, request, token)
     else:
         email = _queue_duplicate_notice(campaign, request, normalized)
     db.session.commit()
@@ -77,7 +91,9 @@ def sign_petition(campaign: Campaign, request: SignatureRequest) -> None:
         outbox.dispatch([email])
 
 
-def _queue_confirmation(campaign: Campaign, request: SignatureRequest, token: str) -> OutboundEmail:
+def _queue_confirmation(
+    campaign: Signable, request: SignatureRequest, token: str
+) -> outbox.QueuedEmail:
     return outbox.queue_email(
         "signature_confirm",
         request.email,
@@ -91,8 +107,8 @@ def _queue_confirmation(campaign: Campaign, request: SignatureRequest, token: st
 
 
 def _queue_duplicate_notice(
-    campaign: Campaign, request: SignatureRequest, normalized: str
-) -> OutboundEmail | None:
+    campaign: Signable, request: SignatureRequest, normalized: str
+) -> outbox.QueuedEmail | None:
     """The one "you already signed" email; for an unconfirmed signature it carries a fresh link
     (the old one stops working), since the first email was probably lost."""
     row = db.session.execute(
@@ -189,5 +205,33 @@ def _ttl() -> timedelta:
     return timedelta(hours=current_app.config["CONFIRMATION_TTL_HOURS"])
 
 
-def _insert_for_dialect():  # type: ignore[no-untyped-def]
-    return (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert
+_SIGNATURE_COLUMNS = (
+    "campaign_id",
+    "full_name",
+    "email",
+    "email_normalized",
+    "postal_code",
+    "state",
+    "comment",
+    "consent_updates",
+    "token_hash",
+    "token_expires_at",
+    "created_at",
+)
+
+
+@cache
+def _insert_signature_for(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Signature)
+        .values({name: bindparam(name) for name in _SIGNATURE_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["campaign_id", "email_normalized"])
+        .returning(Signature.id)
+    )
+
+
+def _insert_signature() -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING, built once: the unique index, not a prior SELECT,
+    decides whether this person already signed, so two racing requests cannot both insert."""
+    return _insert_signature_for(db.engine.dialect.name)

@@ -1,9 +1,10 @@
-"""Validators shared by the forms of every audience."""
+"""The base form and validators shared by the forms of every audience."""
 
 from __future__ import annotations
 
 import re
 
+from flask_wtf import FlaskForm
 from wtforms import Field, Form, ValidationError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -21,3 +22,11 @@ class ReadableText:
             raise ValidationError("This contains characters we could not read. Please retype it.")
         if _CONTROL.search(value) or (not self.multiline and ("\n" in value or "\r" in value)):
             raise ValidationError("This contains characters that are not allowed.")
+
+
+class ChorusForm(FlaskForm):
+    """Base of every form. CSRFProtect checks the token of every POST before any view runs, so
+    the forms do not check it a second time; templates add it with csrf_input()."""
+
+    class Meta:
+        csrf = False

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from campaign.services.emails import InvalidEmail, check_email
 from campaign.services.places import US_ZIP, state_for_zip
-from campaign.web.fields import ReadableText
+from campaign.web.fields import ChorusForm, ReadableText
 
 
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class SignForm(FlaskForm):
+class SignForm(ChorusForm):
     full_name = StringField(
         "Full name",
         filters=[_strip],
@@ -61,11 +60,3 @@ class SignForm(FlaskForm):
             raise ValidationError("Enter a 5-digit US ZIP code, like 20005.")
         if state_for_zip(field.data) is None:
             raise ValidationError("We could not find that ZIP code. Please check it.")
-
-
-class ConfirmForm(FlaskForm):
-    submit = SubmitField("Confirm my signature")
-
-
-class RenewForm(FlaskForm):
-    submit = SubmitField("Email me a new link")

@@ -2,64 +2,84 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
+from campaign.models import Campaign
 from campaign.services import counts, signing
 from campaign.services.campaigns import (
     campaign_of,
     open_campaigns,
     public_campaign,
     public_endorsements,
+    signable_campaign,
 )
 from campaign.services.signing import Confirmation, SignatureRequest
+from campaign.web.page_cache import CSRF_PLACEHOLDER, cached_page, with_csrf_token
 from campaign.web.public import bp
-from campaign.web.public.forms import ConfirmForm, RenewForm, SignForm
+from campaign.web.public.forms import SignForm
+
+Page = str | tuple[str, int]
 
 
 @bp.get("/")
 def home() -> str:
+    return cached_page("home", _render_home) or ""
+
+
+def _render_home() -> str:
     campaigns = open_campaigns()
     counts.refresh_stale_counts(campaigns)
     return render_template("public/home.html", campaigns=campaigns)
 
 
-def _campaign_or_404(slug: str):  # type: ignore[no-untyped-def]
+@bp.get("/campaigns/<slug>")
+def campaign(slug: str) -> str:
+    html = cached_page(("campaign", slug), lambda: _render_campaign(slug))
+    if html is None:
+        abort(404)
+    return with_csrf_token(html)
+
+
+def _render_campaign(slug: str) -> str | None:
     campaign = public_campaign(slug)
     if campaign is None:
-        abort(404)
-    return campaign
+        return None
+    return _campaign_page(campaign, SignForm(formdata=None), csrf_value=CSRF_PLACEHOLDER)[0]
 
 
-def _campaign_page(campaign, form: SignForm, status: int = 200, notice: str | None = None):  # type: ignore[no-untyped-def]
+def _campaign_page(
+    campaign: Campaign,
+    form: SignForm,
+    status: int = 200,
+    notice: str | None = None,
+    csrf_value: str | None = None,
+) -> tuple[str, int]:
     counts.refresh_stale_counts([campaign])
-    return (
-        render_template(
-            "public/campaign.html",
-            campaign=campaign,
-            form=form,
-            endorsements=public_endorsements(campaign),
-            next_milestone=counts.next_milestone(campaign.confirmed_count, campaign.goal),
-            notice=notice,
-        ),
-        status,
+    html = render_template(
+        "public/campaign.html",
+        campaign=campaign,
+        form=form,
+        endorsements=public_endorsements(campaign),
+        next_milestone=counts.next_milestone(campaign.confirmed_count, campaign.goal),
+        notice=notice,
+        csrf_value=csrf_value,
     )
-
-
-@bp.get("/campaigns/<slug>")
-def campaign(slug: str):  # type: ignore[no-untyped-def]
-    return _campaign_page(_campaign_or_404(slug), SignForm())
+    return html, status
 
 
 @bp.post("/campaigns/<slug>/sign")
-def sign(slug: str):  # type: ignore[no-untyped-def]
-    campaign = _campaign_or_404(slug)
+def sign(slug: str) -> Response | tuple[str, int]:
+    campaign = signable_campaign(slug)
+    if campaign is None:
+        abort(404)
     form = SignForm()
     if not campaign.is_open:
-        return _campaign_page(
-            campaign, form, 409, "This petition is closed and no longer takes signatures."
+        return _full_page(
+            slug, form, 409, "This petition is closed and no longer takes signatures."
         )
     if not form.validate():
-        return _campaign_page(campaign, form, 400)
+        return _full_page(slug, form, 400)
     signing.sign_petition(
         campaign,
         SignatureRequest(
@@ -73,30 +93,38 @@ def sign(slug: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("public.check_email", slug=campaign.slug), 303)
 
 
+def _full_page(slug: str, form: SignForm, status: int, notice: str | None = None) -> Page:
+    campaign = public_campaign(slug)
+    if campaign is None:
+        abort(404)
+    return _campaign_page(campaign, form, status, notice)
+
+
 @bp.get("/campaigns/<slug>/check-email")
 def check_email(slug: str) -> str:
-    return render_template("public/check_email.html", campaign=_campaign_or_404(slug))
+    campaign = signable_campaign(slug)
+    if campaign is None:
+        abort(404)
+    return render_template("public/check_email.html", campaign=campaign)
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
-def confirm(token: str):  # type: ignore[no-untyped-def]
-    form = ConfirmForm()
-    if form.validate_on_submit():
+def confirm(token: str) -> Page:
+    """GET shows a button; only its POST confirms, so mail scanners that prefetch links
+    cannot confirm for the person. CSRFProtect has checked the POST's token."""
+    if request.method == "POST":
         outcome, signature = signing.confirm_signature(token)
     else:
         signature = signing.signature_for_token(token)
         outcome = signing.confirmation_state(signature)
     campaign = campaign_of(signature)
     if outcome is None:
-        return render_template("public/confirm.html", form=form, campaign=campaign)
+        return render_template("public/confirm.html", campaign=campaign)
     return _confirmation_result(outcome, campaign, token)
 
 
 @bp.post("/confirm/<token>/renew")
-def renew(token: str):  # type: ignore[no-untyped-def]
-    form = RenewForm()
-    if not form.validate_on_submit():
-        abort(400)
+def renew(token: str) -> Page:
     outcome, signature = signing.renew_link(token)
     campaign = campaign_of(signature)
     if outcome is None:
@@ -104,15 +132,9 @@ def renew(token: str):  # type: ignore[no-untyped-def]
     return _confirmation_result(outcome, campaign, token)
 
 
-def _confirmation_result(outcome: Confirmation, campaign, token: str):  # type: ignore[no-untyped-def]
+def _confirmation_result(outcome: Confirmation, campaign: Campaign | None, token: str) -> Page:
     status = {Confirmation.UNKNOWN: 404, Confirmation.EXPIRED: 410}.get(outcome, 200)
-    return (
-        render_template(
-            "public/confirmation_result.html",
-            outcome=outcome.value,
-            campaign=campaign,
-            renew_form=RenewForm(),
-            token=token,
-        ),
-        status,
+    html = render_template(
+        "public/confirmation_result.html", outcome=outcome.value, campaign=campaign, token=token
     )
+    return html, status
