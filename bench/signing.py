@@ -31,11 +31,13 @@ BIN = Path(sys.executable).parent
 ADMIN_DB = os.environ.get("BENCH_ADMIN_DB", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "chorus_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-SIGNATURES = int(os.environ.get("BENCH_SIGNATURES", "10000"))
-PAGE_VIEWS = int(os.environ.get("BENCH_PAGE_VIEWS", "20000"))
+SIGNATURES = int(os.environ.get("BENCH_SIGNATURES", "5000"))  # per round
+PAGE_VIEWS = int(os.environ.get("BENCH_PAGE_VIEWS", "10000"))  # per round
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 SLUG = "double-mental-health-research"
 
 
@@ -89,10 +91,17 @@ def session_for(port: int) -> tuple[str, str]:
     return cookie, token
 
 
+def checkpoint(database_url: str) -> None:
+    """Start each round from a quiet database: no checkpoint or vacuum due mid-round."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
+
+
 def report(name: str, result: loadgen.Result) -> None:
     statuses = ", ".join(f"{code}: {n}" for code, n in sorted(result.statuses.items()))
     print(
-        f"{name:<14} {len(result.latencies):>7} requests in {result.elapsed:6.2f} s  "
+        f"{name:<16} {len(result.latencies):>7} requests in {result.elapsed:6.2f} s  "
         f"{result.rate:8.0f} req/s  p50 {result.percentile(0.5):6.1f} ms  "
         f"p99 {result.percentile(0.99):6.1f} ms  ({statuses}; errors {result.errors})"
     )
@@ -133,7 +142,7 @@ def main() -> None:
                 "-w",
                 str(WORKERS),
                 "-k",
-                "gthread",
+                WORKER_CLASS,
                 "--threads",
                 str(THREADS),
                 "-b",
@@ -171,14 +180,17 @@ def main() -> None:
         wait_for_port(smtp_port)
         wait_for_port(web_port)
         print(
-            f"gunicorn: {WORKERS} workers x {THREADS} threads; {CONCURRENCY} client "
+            f"gunicorn: {WORKERS} {WORKER_CLASS} workers x {THREADS} threads; "
+            f"{CONCURRENCY} client "
             f"connections; {os.cpu_count()} CPUs shared by load generator, web, "
             "PostgreSQL, Redis and worker"
         )
         page = (f"GET /campaigns/{SLUG} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").encode()
         loadgen.run("127.0.0.1", web_port, lambda n: page, 500, CONCURRENCY)  # warm up
-        reads = loadgen.run("127.0.0.1", web_port, lambda n: page, PAGE_VIEWS, CONCURRENCY)
-        report("campaign page", reads)
+        for round_ in range(1, ROUNDS + 1):
+            checkpoint(database_url)
+            reads = loadgen.run("127.0.0.1", web_port, lambda n: page, PAGE_VIEWS, CONCURRENCY)
+            report(f"page, round {round_}", reads)
 
         cookie, token = session_for(web_port)
         run_id = int(time.time())
@@ -194,12 +206,22 @@ def main() -> None:
                 f"Content-Length: {len(body)}\r\n\r\n"
             ).encode() + body
 
-        signs = loadgen.run("127.0.0.1", web_port, sign_request, SIGNATURES, CONCURRENCY)
-        report("signing", signs)
+        accepted = 0
+        for round_ in range(1, ROUNDS + 1):
+            checkpoint(database_url)
+            offset = round_ * 10_000_000
+            signs = loadgen.run(
+                "127.0.0.1",
+                web_port,
+                lambda n, offset=offset: sign_request(offset + n),
+                SIGNATURES,
+                CONCURRENCY,
+            )
+            report(f"sign, round {round_}", signs)
+            accepted += signs.statuses.get(303, 0)
 
         with psycopg.connect(database_url) as conn:
             rows = conn.execute("SELECT count(*) FROM signatures").fetchone()[0]
-        accepted = signs.statuses.get(303, 0)
         verdict = "equal" if rows == accepted else "DIFFER"
         print(f"signatures in the database: {rows}; successful submissions: {accepted} ({verdict})")
         started = time.monotonic()
