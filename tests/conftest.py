@@ -66,6 +66,15 @@ def database() -> str:
     return url
 
 
+class VisitorClient(FlaskClient):
+    """Each request runs in an app context of its own, as in production: its own `g` and its
+    own database session, apart from the test's."""
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_app(database_url: str, smtp_url: str, **overrides: Any) -> Flask:
     config: dict[str, Any] = {
         "TESTING": True,
@@ -76,7 +85,9 @@ def make_app(database_url: str, smtp_url: str, **overrides: Any) -> Flask:
         "PAGE_CACHE_SECONDS": 0.0,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = VisitorClient
+    return app
 
 
 def empty_tables() -> None:

@@ -85,6 +85,17 @@ def test_input_that_is_not_utf8_is_refused_whole(client, campaign):
     assert rows() == (0, 0)
 
 
+def test_raw_bytes_that_are_not_utf8_are_refused_whole(client, campaign):
+    url = f"/campaigns/{campaign.slug}"
+    body = f"csrf_token={csrf_token(client, url)}&full_name=".encode() + b"\xff\xfeAnn"
+    body += b"&email=ann%40example.org&postal_code=20005"
+    response = client.post(
+        f"{url}/sign", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert rows() == (0, 0)
+
+
 def test_an_oversized_request_is_refused(client, campaign):
     url = f"/campaigns/{campaign.slug}"
     data = {**GOOD, "comment": "x" * 100_000, "csrf_token": csrf_token(client, url)}

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from campaign.extensions import db
 from campaign.models import EmailStatus, OutboundEmail
-from campaign.services import outbox
+from campaign.services import mailer, outbox
 from campaign.services.mailer import TemporaryFailure
 
 
@@ -32,6 +32,15 @@ def test_a_row_is_sent_once_however_often_delivery_runs(app, mailbox):
     assert outbox.deliver(email.id) is None
     mailbox.wait_for("ann@example.org")
     assert len(mailbox.to("ann@example.org")) == 1
+
+
+def test_messages_reuse_one_smtp_connection(app, mailbox):
+    mailer._transports.clear()
+    for n in range(3):
+        outbox.deliver(queued(f"reader{n}@example.org").id)
+    for n in range(3):
+        mailbox.wait_for(f"reader{n}@example.org")
+    assert mailbox.connections == 1
 
 
 def test_a_permanent_refusal_marks_the_row_failed_with_the_servers_answer(app, mailbox):

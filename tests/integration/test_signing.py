@@ -206,3 +206,15 @@ def test_unknown_link_gets_a_clear_page(client):
     response = client.get("/confirm/not-a-real-token")
     assert response.status_code == 404
     assert "We do not recognise this link" in response.get_data(as_text=True)
+
+
+def test_cached_pages_give_each_visitor_their_own_form_token(app, mailbox):
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    campaign = CampaignFactory()
+    first, second = app.test_client(), app.test_client()
+    url = f"/campaigns/{campaign.slug}"
+    assert csrf_token(first, url) != csrf_token(second, url)
+    assert sign(first, campaign, email="one@example.org").status_code == 303
+    assert sign(second, campaign, email="two@example.org").status_code == 303
+    mailbox.wait_for("one@example.org")
+    mailbox.wait_for("two@example.org")

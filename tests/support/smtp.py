@@ -18,7 +18,13 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.connections = 0
         self._cond = threading.Condition()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if "reject" in address:
@@ -38,6 +44,7 @@ class Mailbox:
     def clear(self) -> None:
         with self._cond:
             self.messages.clear()
+            self.connections = 0
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
