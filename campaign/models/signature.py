@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
@@ -34,6 +43,8 @@ class Signature(db.Model):
     state: Mapped[str | None] = mapped_column(String(2))
     comment: Mapped[str] = mapped_column(Text, default="")
     consent_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The signer chose to show their name (as "Ann L.") and comment on the campaign page.
+    show_publicly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # SHA-256 of the emailed confirmation token; the token itself is never stored.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -92,3 +92,34 @@ def public_endorsements(campaign: Campaign) -> list[Endorsement]:
 
 def campaign_of(signature: Signature | None) -> Campaign | None:
     return db.session.get(Campaign, signature.campaign_id) if signature is not None else None
+
+
+@dataclass(frozen=True)
+class Supporter:
+    """A confirmed signer who chose to be shown: first name and initial only."""
+
+    name: str
+    state: str | None
+    comment: str
+
+
+def public_supporters(campaign: Campaign, limit: int = 6) -> list[Supporter]:
+    rows = db.session.execute(
+        select(Signature.full_name, Signature.state, Signature.comment)
+        .where(
+            Signature.campaign_id == campaign.id,
+            Signature.confirmed_at.is_not(None),
+            Signature.show_publicly.is_(True),
+        )
+        .order_by(Signature.confirmed_at.desc())
+        .limit(limit)
+    )
+    return [Supporter(short_name(name), state, comment) for name, state, comment in rows]
+
+
+def short_name(full_name: str) -> str:
+    """'Ann Marie Lee' -> 'Ann L.': enough to be recognised, not enough to be found."""
+    parts = full_name.split()
+    if len(parts) < 2:
+        return parts[0] if parts else ""
+    return f"{parts[0]} {parts[-1][0]}."

@@ -44,6 +44,7 @@ class SignatureRequest:
     postal_code: str
     comment: str = ""
     consent_updates: bool = False
+    show_publicly: bool = False
 
 
 class Confirmation(enum.Enum):
@@ -75,6 +76,7 @@ def sign_petition(campaign: Signable, request: SignatureRequest) -> None:
                 "state": state_for_zip(request.postal_code),
                 "comment": request.comment,
                 "consent_updates": request.consent_updates,
+                "show_publicly": request.show_publicly,
                 "token_hash": token_hash,
                 "token_expires_at": now + _ttl(),
                 "created_at": now,
@@ -214,6 +216,7 @@ _SIGNATURE_COLUMNS = (
     "state",
     "comment",
     "consent_updates",
+    "show_publicly",
     "token_hash",
     "token_expires_at",
     "created_at",

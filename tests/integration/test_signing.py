@@ -218,3 +218,34 @@ def test_cached_pages_give_each_visitor_their_own_form_token(app, mailbox):
     assert sign(second, campaign, email="two@example.org").status_code == 303
     mailbox.wait_for("one@example.org")
     mailbox.wait_for("two@example.org")
+
+
+def confirm_by_email(client, mailbox, address):
+    path = confirm_path(text_part(mailbox.wait_for(address)[-1]))
+    client.post(path, data={"csrf_token": csrf_token(client, path)})
+
+
+def test_names_show_only_for_signers_who_opt_in(client, mailbox):
+    campaign = CampaignFactory()
+    sign(
+        client,
+        campaign,
+        full_name="Ann Marie Lee",
+        email="ann@example.org",
+        comment="For my brother.",
+        show_publicly="y",
+    )
+    sign(
+        client,
+        campaign,
+        full_name="Private Person",
+        email="pat@example.org",
+        comment="Keep this private.",
+    )
+    confirm_by_email(client, mailbox, "ann@example.org")
+    confirm_by_email(client, mailbox, "pat@example.org")
+    page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "<strong>2</strong> signed" in page
+    assert "Ann L." in page and "For my brother." in page and "District of Columbia" in page
+    assert "Ann Marie Lee" not in page
+    assert "Private" not in page and "Keep this private." not in page

@@ -12,6 +12,7 @@ from campaign.services.campaigns import (
     open_campaigns,
     public_campaign,
     public_endorsements,
+    public_supporters,
     signable_campaign,
 )
 from campaign.services.signing import Confirmation, SignatureRequest
@@ -61,6 +62,7 @@ def _campaign_page(
         campaign=campaign,
         form=form,
         endorsements=public_endorsements(campaign),
+        supporters=public_supporters(campaign),
         next_milestone=counts.next_milestone(campaign.confirmed_count, campaign.goal),
         notice=notice,
         csrf_value=csrf_value,
@@ -88,6 +90,7 @@ def sign(slug: str) -> Response | tuple[str, int]:
             postal_code=form.postal_code.data,
             comment=form.comment.data or "",
             consent_updates=form.consent_updates.data,
+            show_publicly=form.show_publicly.data,
         ),
     )
     return redirect(url_for("public.check_email", slug=campaign.slug), 303)
