@@ -33,7 +33,7 @@ def register_commands(app: Flask) -> None:
             click.echo(f"Coordinator {demo.DEMO_COORDINATOR} already existed; password unchanged.")
 
     @app.cli.command("relay-outbox")
-    @click.option("--min-age", default=30.0, help="Only rows queued at least this many seconds.")
-    def relay_outbox(min_age: float) -> None:
+    @click.option("--grace", default=30.0, help="Only rows due at least this many seconds ago.")
+    def relay_outbox(grace: float) -> None:
         """Hand queued emails over again (what beat does every 30 seconds)."""
-        click.echo(f"{outbox.relay(min_age_seconds=min_age)} email(s) handed over.")
+        click.echo(f"{outbox.relay(grace_seconds=grace)} email(s) handed over.")

@@ -35,7 +35,7 @@ def _enum(cls: type[enum.Enum], length: int) -> Enum:
 
 class OutboundEmail(db.Model):
     __tablename__ = "outbound_emails"
-    __table_args__ = (Index("ix_outbound_emails_status_created", "status", "created_at"),)
+    __table_args__ = (Index("ix_outbound_emails_status_due", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template: Mapped[str] = mapped_column(String(60))
@@ -48,4 +48,6 @@ class OutboundEmail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When the row should next be handed to a worker (later after a temporary failure).
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -24,6 +24,8 @@ TASK_FOR_STREAM = {
     Stream.TRANSACTIONAL: "campaign.tasks.mail.send_transactional",
     Stream.BULK: "campaign.tasks.mail.send_bulk",
 }
+MAX_ATTEMPTS = 12
+RELAY_BACKOFF = timedelta(minutes=5)
 # After the broker refuses a message, skip it for this long so signers are not kept waiting
 # on a dead connection; the relay hands the rows over once it is back.
 BROKER_PAUSE_SECONDS = 5.0
@@ -47,6 +49,7 @@ _INSERT_EMAIL = (
                 for name in ("template", "recipient", "context", "stream", "created_at")
             },
             "updated_at": bindparam("created_at"),
+            "due_at": bindparam("created_at"),
             "status": EmailStatus.QUEUED,
             "attempts": 0,
         }
@@ -102,9 +105,11 @@ def dispatch(emails: Sequence[QueuedEmail]) -> int:
     return handed
 
 
-def relay(min_age_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> int:
-    """Hand over again the rows still queued after min_age_seconds (the broker never got them,
-    or lost them), and requeue rows left 'sending' by a worker that died."""
+def relay(grace_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> int:
+    """Hand over again the rows still queued grace_seconds after they were due (the broker
+    never got them, or lost them), and requeue rows left 'sending' by a worker that died.
+    A row handed over here is not handed over again for RELAY_BACKOFF, so mail waiting in a
+    long bulk queue is not sent to the broker over and over."""
     global _broker_down_until
     now = utcnow()
     db.session.execute(
@@ -113,25 +118,50 @@ def relay(min_age_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> 
             OutboundEmail.status == EmailStatus.SENDING,
             OutboundEmail.updated_at < now - timedelta(seconds=stuck_after_seconds),
         )
-        .values(status=EmailStatus.QUEUED, updated_at=now)
+        .values(status=EmailStatus.QUEUED, updated_at=now, due_at=now)
     )
     db.session.commit()
-    rows = db.session.scalars(
-        select(OutboundEmail)
+    rows = db.session.execute(
+        select(OutboundEmail.id, OutboundEmail.stream)
         .where(
             OutboundEmail.status == EmailStatus.QUEUED,
-            OutboundEmail.created_at < now - timedelta(seconds=min_age_seconds),
+            OutboundEmail.due_at <= now - timedelta(seconds=grace_seconds),
         )
-        .order_by(OutboundEmail.id)
+        .order_by(OutboundEmail.due_at)
         .limit(5000)
     ).all()
     _broker_down_until = 0.0
-    return dispatch([QueuedEmail(row.id, row.stream) for row in rows])
+    emails = [QueuedEmail(row.id, row.stream) for row in rows]
+    handed = dispatch(emails)
+    if handed:
+        db.session.execute(
+            update(OutboundEmail)
+            .where(
+                OutboundEmail.id.in_([e.id for e in emails[:handed]]),
+                OutboundEmail.status == EmailStatus.QUEUED,
+            )
+            .values(due_at=now + RELAY_BACKOFF)
+        )
+        db.session.commit()
+    return handed
+
+
+class RetryLater(Exception):
+    """The server refused for now; the row is queued again and due in `seconds`."""
+
+    def __init__(self, seconds: int, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+def retry_delay(attempts: int) -> int:
+    """Exponential backoff after the n-th failed attempt: 2 s, 4 s, 8 s, ... at most an hour."""
+    return min(2**attempts, 3600)
 
 
 def deliver(email_id: int) -> EmailStatus | None:
     """Send one row. Only the caller that moves it from queued to sending sends it, so a task
-    delivered twice sends once. Raises mailer.TemporaryFailure after putting the row back."""
+    delivered twice sends once. Raises RetryLater after a temporary failure."""
     claimed = db.session.execute(
         update(OutboundEmail)
         .where(OutboundEmail.id == email_id, OutboundEmail.status == EmailStatus.QUEUED)
@@ -148,18 +178,22 @@ def deliver(email_id: int) -> EmailStatus | None:
         message = mailer.build_message(email.template, email.recipient, email.context)
         mailer.transport().send(message)
     except mailer.TemporaryFailure as exc:
-        _finish(email, EmailStatus.QUEUED, error=str(exc))
-        raise
+        if email.attempts >= MAX_ATTEMPTS:
+            return _finish(
+                email, EmailStatus.FAILED, f"gave up after {email.attempts} tries: {exc}"
+            )
+        delay = retry_delay(email.attempts)
+        email.due_at = utcnow() + timedelta(seconds=delay)
+        _finish(email, EmailStatus.QUEUED, str(exc))
+        raise RetryLater(delay, str(exc)) from exc
     except mailer.PermanentFailure as exc:
-        return _finish(email, EmailStatus.FAILED, error=str(exc))
+        return _finish(email, EmailStatus.FAILED, str(exc))
+    except Exception as exc:
+        # A bug or a broken template: retrying would fail the same way. Record it, keep going.
+        log.exception("email %s could not be built or sent", email_id)
+        db.session.rollback()
+        return _finish(email, EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
     return _finish(email, EmailStatus.SENT)
-
-
-def give_up(email_id: int, reason: str) -> None:
-    """Mark a row failed after its temporary failures used up the retry budget."""
-    email = db.session.get(OutboundEmail, email_id)
-    if email is not None and email.status == EmailStatus.QUEUED:
-        _finish(email, EmailStatus.FAILED, error=reason)
 
 
 def _finish(email: OutboundEmail, status: EmailStatus, error: str | None = None) -> EmailStatus:

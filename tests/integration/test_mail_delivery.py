@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from campaign.extensions import db
 from campaign.models import EmailStatus, OutboundEmail
+from campaign.models._types import utcnow
 from campaign.services import mailer, outbox
-from campaign.services.mailer import TemporaryFailure
 
 
 def queued(recipient: str) -> OutboundEmail:
@@ -51,21 +53,62 @@ def test_a_permanent_refusal_marks_the_row_failed_with_the_servers_answer(app, m
     assert row.last_error == "550 5.1.1 Mailbox does not exist"
 
 
-def test_a_temporary_refusal_puts_the_row_back_for_a_retry(app, mailbox):
+def test_a_temporary_refusal_puts_the_row_back_with_a_growing_delay(app, mailbox):
     email = queued("tempfail@example.org")
-    with pytest.raises(TemporaryFailure):
+    delays = []
+    for _ in range(3):
+        with pytest.raises(outbox.RetryLater) as later:
+            outbox.deliver(email.id)
+        delays.append(later.value.seconds)
+        row = db.session.get(OutboundEmail, email.id)
+        assert row.status == EmailStatus.QUEUED
+        assert row.last_error == "451 4.3.0 Try again later"
+        assert row.due_at > utcnow() + timedelta(seconds=later.value.seconds - 5)
+    assert delays == [2, 4, 8]
+    assert db.session.get(OutboundEmail, email.id).attempts == 3
+
+
+def test_the_relay_waits_for_a_retry_to_fall_due(app, mailbox):
+    email = queued("tempfail@example.org")
+    with pytest.raises(outbox.RetryLater):
         outbox.deliver(email.id)
+    assert outbox.relay(grace_seconds=0) == 0  # not due yet: the backoff holds
+    make_due(email.id)
+    assert outbox.relay(grace_seconds=0) == 1
+    assert db.session.get(OutboundEmail, email.id).attempts == 2
+
+
+def test_temporary_failures_give_up_after_the_budget(app, mailbox):
+    email = queued("tempfail@example.org")
+    for _ in range(outbox.MAX_ATTEMPTS - 1):
+        with pytest.raises(outbox.RetryLater):
+            outbox.deliver(email.id)
+    assert outbox.deliver(email.id) == EmailStatus.FAILED
     row = db.session.get(OutboundEmail, email.id)
-    assert (row.status, row.attempts) == (EmailStatus.QUEUED, 1)
-    assert row.last_error.startswith("451")
-    outbox.give_up(email.id, "gave up")
-    assert db.session.get(OutboundEmail, email.id).status == EmailStatus.FAILED
+    assert row.attempts == outbox.MAX_ATTEMPTS
+    assert row.last_error.startswith(f"gave up after {outbox.MAX_ATTEMPTS} tries: 451")
+
+
+def test_a_broken_template_fails_the_row_instead_of_leaving_it_sending(app, mailbox):
+    email = outbox.queue_email("no_such_template", "ann@example.org", {})
+    db.session.commit()
+    assert outbox.deliver(email.id) == EmailStatus.FAILED
+    assert "TemplateNotFound" in db.session.get(OutboundEmail, email.id).last_error
+
+
+def make_due(email_id: int) -> None:
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id)
+        .values(due_at=utcnow() - timedelta(minutes=1))
+    )
+    db.session.commit()
 
 
 def test_an_unreachable_server_is_a_temporary_failure(app, mailbox):
     app.config["SMTP_URL"] = "smtp://127.0.0.1:1"
     email = queued("ann@example.org")
-    with pytest.raises(TemporaryFailure):
+    with pytest.raises(outbox.RetryLater):
         outbox.deliver(email.id)
     assert db.session.scalar(select(OutboundEmail.status)) == EmailStatus.QUEUED
 
@@ -77,7 +120,8 @@ def test_in_process_a_temporary_failure_leaves_the_row_for_the_relay(app, mailbo
     db.session.refresh(row)
     assert (row.status, row.attempts) == (EmailStatus.QUEUED, 1)
     assert row.last_error.startswith("451")
-    result = app.test_cli_runner().invoke(args=["relay-outbox", "--min-age", "0"])
+    make_due(email.id)
+    result = app.test_cli_runner().invoke(args=["relay-outbox", "--grace", "0"])
     assert result.exit_code == 0 and "1 email" in result.output
     db.session.refresh(row)
     assert row.attempts == 2

@@ -94,7 +94,7 @@ def test_a_signature_made_while_redis_is_down_is_sent_when_it_is_back(
         assert client.get("/healthz").json["broker"].startswith("error")
 
         redis_proxy.start()  # Redis is back; beat's relay hands the row over
-        assert outbox.relay(min_age_seconds=0) == 1
+        assert outbox.relay(grace_seconds=0) == 1
         [message] = mailbox.wait_for("down@example.org")
         assert "/confirm/" in text_part(message)
         wait_for_status(email_id, EmailStatus.SENT)
@@ -115,6 +115,26 @@ def test_a_signature_whose_transaction_rolls_back_sends_nothing(worker_app, mail
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
     assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
-    assert outbox.relay(min_age_seconds=0) == 0
+    assert outbox.relay(grace_seconds=0) == 0
     time.sleep(1.0)
     assert mailbox.to("rolled@example.org") == []
+
+
+def test_the_worker_retries_a_temporary_refusal_with_backoff(worker_app, mailbox):
+    email = outbox.queue_email(
+        "signature_confirm",
+        "tempfail@example.org",
+        {"full_name": "Ann", "campaign_title": "T", "confirm_url": "http://x/c", "ttl_hours": 1},
+    )
+    db.session.commit()
+    outbox.dispatch([email])
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        row = db.session.get(OutboundEmail, email.id)
+        if row.attempts >= 2:
+            break
+        time.sleep(0.2)
+    assert row.attempts >= 2  # first try, then the retry 2 s later
+    assert row.status in (EmailStatus.QUEUED, EmailStatus.SENDING)
+    assert row.last_error.startswith("451")
