@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench worker
+.PHONY: run test lint bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,6 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-## Load benchmark against PostgreSQL, Redis, gunicorn and a worker (see bench/README.md).
+## Load benchmark against PostgreSQL, Redis, gunicorn and a worker (see the README).
 bench: $(STAMP)
 	$(BIN)/python bench/signing.py

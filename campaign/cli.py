@@ -12,7 +12,13 @@ from campaign.services.emails import InvalidEmail
 def register_commands(app: Flask) -> None:
     @app.cli.command("create-coordinator")
     @click.option("--email", required=True)
-    @click.option("--password", required=True)
+    @click.option(
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="Prompted for when left out, which keeps it out of shell history.",
+    )
     @click.option("--name", default="")
     def create_coordinator(email: str, password: str, name: str) -> None:
         """Create a coordinator account."""

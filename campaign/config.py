@@ -20,15 +20,27 @@ def _database_url(raw: str | None) -> str:
     return raw
 
 
+def _engine_options(database_url: str) -> dict[str, Any]:
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 5}  # an unreachable host fails fast
+    return options
+
+
 def _secret_key() -> str:
     """SECRET_KEY from the environment, else one generated once and kept under instance/."""
     if key := os.environ.get("SECRET_KEY"):
         return key
     path = INSTANCE_DIR / "secret_key"
-    if not path.exists():
-        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: of processes starting together, exactly one writes the key; all read it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -37,10 +49,11 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
     env = dict(os.environ if env is None else env)
     base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     redis_url = env.get("REDIS_URL") or None
+    database_url = _database_url(env.get("DATABASE_URL"))
     return {
         "SECRET_KEY": _secret_key(),
-        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL")),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         "SMTP_URL": env.get("SMTP_URL") or None,
         "MAIL_DIR": str(INSTANCE_DIR / "mail"),

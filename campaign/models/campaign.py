@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, Enum, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
-from campaign.models._types import UTCDateTime, utcnow
+from campaign.models._types import UTCDateTime, enum_column, utcnow
 
 
 class CampaignStatus(enum.StrEnum):
@@ -51,12 +51,7 @@ class Campaign(db.Model):
     rationale: Mapped[str] = mapped_column(Text, default="")
     goal: Mapped[int] = mapped_column(Integer)
     status: Mapped[CampaignStatus] = mapped_column(
-        Enum(
-            CampaignStatus,
-            native_enum=False,
-            length=10,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        enum_column(CampaignStatus, 10),
         default=CampaignStatus.DRAFT,
     )
     # The public count: recounted in a batch (see services.counts), never +1 per signature.

@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
-from campaign.models._types import UTCDateTime, utcnow
+from campaign.models._types import UTCDateTime, enum_column, utcnow
 
 
 class Stream(enum.StrEnum):
@@ -27,12 +27,6 @@ class EmailStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-def _enum(cls: type[enum.Enum], length: int) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
-
-
 class OutboundEmail(db.Model):
     __tablename__ = "outbound_emails"
     __table_args__ = (Index("ix_outbound_emails_status_due", "status", "due_at"),)
@@ -42,8 +36,10 @@ class OutboundEmail(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     # What the template needs; emptied once sent, since it may hold a one-time link.
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    stream: Mapped[Stream] = mapped_column(_enum(Stream, 15), default=Stream.TRANSACTIONAL)
-    status: Mapped[EmailStatus] = mapped_column(_enum(EmailStatus, 10), default=EmailStatus.QUEUED)
+    stream: Mapped[Stream] = mapped_column(enum_column(Stream, 15), default=Stream.TRANSACTIONAL)
+    status: Mapped[EmailStatus] = mapped_column(
+        enum_column(EmailStatus, 10), default=EmailStatus.QUEUED
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
-from campaign.models._types import UTCDateTime, utcnow
+from campaign.models._types import UTCDateTime, enum_column, utcnow
 
 
 class PartnerStatus(enum.StrEnum):
@@ -28,12 +28,7 @@ class Partner(db.Model):
     mission: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str | None] = mapped_column(String(2))
     status: Mapped[PartnerStatus] = mapped_column(
-        Enum(
-            PartnerStatus,
-            native_enum=False,
-            length=10,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        enum_column(PartnerStatus, 10),
         default=PartnerStatus.PENDING,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

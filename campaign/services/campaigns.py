@@ -96,16 +96,16 @@ def campaign_of(signature: Signature | None) -> Campaign | None:
 
 @dataclass(frozen=True)
 class Supporter:
-    """A confirmed signer who chose to be shown: first name and initial only."""
+    """A confirmed signer who chose to be shown: first name, initial and state only. Comments
+    stay private until coordinators can moderate them."""
 
     name: str
     state: str | None
-    comment: str
 
 
 def public_supporters(campaign: Campaign, limit: int = 6) -> list[Supporter]:
     rows = db.session.execute(
-        select(Signature.full_name, Signature.state, Signature.comment)
+        select(Signature.full_name, Signature.state)
         .where(
             Signature.campaign_id == campaign.id,
             Signature.confirmed_at.is_not(None),
@@ -114,7 +114,7 @@ def public_supporters(campaign: Campaign, limit: int = 6) -> list[Supporter]:
         .order_by(Signature.confirmed_at.desc())
         .limit(limit)
     )
-    return [Supporter(short_name(name), state, comment) for name, state, comment in rows]
+    return [Supporter(short_name(name), state) for name, state in rows]
 
 
 def short_name(full_name: str) -> str:

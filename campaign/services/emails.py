@@ -12,12 +12,14 @@ class InvalidEmail(ValueError):
 
 
 def check_email(address: str) -> str:
-    """Return the address with its domain normalized, or raise InvalidEmail (no DNS lookups)."""
+    """Return the address in the form every mail server accepts (an internationalized domain
+    in its ASCII form), or raise InvalidEmail. No DNS lookups. Non-ASCII mailbox names are
+    refused: many mail servers cannot deliver to them."""
     try:
-        result = validate_email(address.strip(), check_deliverability=False)
+        result = validate_email(address.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise InvalidEmail(str(exc)) from exc
-    return result.normalized
+    return result.ascii_email or result.normalized
 
 
 def normalize_email(address: str) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+import ssl
 import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 
@@ -53,24 +54,42 @@ def build_message(template: str, recipient: str, context: dict[str, Any]) -> Ema
 
 
 class SmtpTransport:
-    """Sends over one SMTP connection per process, reopened when the server drops it."""
+    """Sends over one SMTP connection per process, reopened when the server drops it.
+    SMTP_URL: smtp://host:port, smtp://user:password@host:587?starttls=1, smtps://host:465."""
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         parts = urlsplit(url)
+        self.implicit_tls = parts.scheme == "smtps"
+        self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true", "yes")
         self.host = parts.hostname or "localhost"
-        self.port = parts.port or 25
+        self.port = parts.port or (465 if self.implicit_tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password or "")
         self.timeout = timeout
         self._conn: smtplib.SMTP | None = None
         self._lock = threading.Lock()
 
     def _connection(self) -> smtplib.SMTP:
         if self._conn is None:
-            self._conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.implicit_tls:
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host,
+                    self.port,
+                    timeout=self.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.starttls:
+                    conn.starttls(context=ssl.create_default_context())
+            if self.username:
+                conn.login(self.username, self.password)
+            self._conn = conn
         return self._conn
 
     def _drop(self) -> None:
         if self._conn is not None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._conn.close()
         self._conn = None
 
@@ -88,10 +107,17 @@ class SmtpTransport:
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, answer = next(iter(exc.recipients.values()))
                     raise _failure(code, answer) from exc
+                except smtplib.SMTPAuthenticationError as exc:
+                    # Our credentials, not the message: keep the mail for when they are fixed.
+                    self._drop()
+                    raise TemporaryFailure(f"mail server refused our login: {exc}") from exc
                 except smtplib.SMTPResponseException as exc:
                     self._reset_after_error()
                     raise _failure(exc.smtp_code, exc.smtp_error) from exc
-                except OSError as exc:
+                except smtplib.SMTPNotSupportedError as exc:
+                    self._drop()
+                    raise PermanentFailure(f"not supported by the mail server: {exc}") from exc
+                except (OSError, smtplib.SMTPException) as exc:
                     self._drop()
                     raise TemporaryFailure(f"cannot reach mail server: {exc}") from exc
                 if refused:

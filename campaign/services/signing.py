@@ -59,28 +59,29 @@ def sign_petition(campaign: Signable, request: SignatureRequest) -> None:
     normalized email changes nothing and gets at most one "you already signed" email; the
     caller shows both the same page."""
     if not campaign.is_open:
-        raise CampaignNotOpen(campaign.status)
+        raise CampaignNotOpen(f"campaign {campaign.slug} is not open for signatures")
     normalized = normalize_email(request.email)
     token, token_hash = new_token()
     now = utcnow()
     new_id = (
         db.session.connection()
         .execute(
-            _insert_signature(),
-            {
-                "campaign_id": campaign.id,
-                "full_name": request.full_name,
-                "email": request.email,
-                "email_normalized": normalized,
-                "postal_code": request.postal_code.upper(),
-                "state": state_for_zip(request.postal_code),
-                "comment": request.comment,
-                "consent_updates": request.consent_updates,
-                "show_publicly": request.show_publicly,
-                "token_hash": token_hash,
-                "token_expires_at": now + _ttl(),
-                "created_at": now,
-            },
+            *_insert_signature(
+                {
+                    "campaign_id": campaign.id,
+                    "full_name": request.full_name,
+                    "email": request.email,
+                    "email_normalized": normalized,
+                    "postal_code": request.postal_code.upper(),
+                    "state": state_for_zip(request.postal_code),
+                    "comment": request.comment,
+                    "consent_updates": request.consent_updates,
+                    "show_publicly": request.show_publicly,
+                    "token_hash": token_hash,
+                    "token_expires_at": now + _ttl(),
+                    "created_at": now,
+                }
+            )
         )
         .scalar()
     )
@@ -132,9 +133,8 @@ def _queue_duplicate_notice(
         "already_signed",
         request.email,
         {
-            "full_name": request.full_name,
             "campaign_title": campaign.title,
-            "campaign_url": external_url("public.campaign", slug=campaign.slug),
+            "campaign_url": external_url("public.campaign_page", slug=campaign.slug),
             "confirm_url": confirm_url,
             "ttl_hours": current_app.config["CONFIRMATION_TTL_HOURS"],
         },
@@ -172,14 +172,14 @@ def confirm_signature(token: str) -> tuple[Confirmation, Signature | None]:
     return (Confirmation.CONFIRMED if confirmed else Confirmation.ALREADY_CONFIRMED), signature
 
 
-def renew_link(token: str) -> tuple[Confirmation | None, Signature | None]:
-    """Email a fresh link for an expired one. Returns the link's state (None when a new link
-    was sent) and its signature. Only an expired link can be renewed, so this cannot be used
-    to flood a mailbox."""
+def renew_link(token: str) -> tuple[bool, Confirmation | None, Signature | None]:
+    """Email a fresh link for an expired one. Returns whether one was sent, the old link's
+    state (None: it still works) and its signature. Only an expired link can be renewed, so
+    this cannot be used to flood a mailbox."""
     signature = signature_for_token(token)
     state = confirmation_state(signature)
     if state is not Confirmation.EXPIRED:
-        return state, signature
+        return False, state, signature
     assert signature is not None
     campaign = db.session.get(Campaign, signature.campaign_id)
     assert campaign is not None
@@ -190,7 +190,7 @@ def renew_link(token: str) -> tuple[Confirmation | None, Signature | None]:
     )
     db.session.commit()
     outbox.dispatch([email])
-    return None, signature
+    return True, state, signature
 
 
 def _rotate_token(signature_id: int) -> str:
@@ -207,34 +207,19 @@ def _ttl() -> timedelta:
     return timedelta(hours=current_app.config["CONFIRMATION_TTL_HOURS"])
 
 
-_SIGNATURE_COLUMNS = (
-    "campaign_id",
-    "full_name",
-    "email",
-    "email_normalized",
-    "postal_code",
-    "state",
-    "comment",
-    "consent_updates",
-    "show_publicly",
-    "token_hash",
-    "token_expires_at",
-    "created_at",
-)
+def _insert_signature(values: dict[str, object]) -> tuple[Insert, dict[str, object]]:
+    """INSERT ... ON CONFLICT DO NOTHING: the unique index, not a prior SELECT, decides
+    whether this person already signed, so two racing requests cannot both insert. The
+    statement is built once per dialect and column set; only the values change."""
+    return _insert_signature_for(db.engine.dialect.name, tuple(values)), values
 
 
 @cache
-def _insert_signature_for(dialect: str) -> Insert:
+def _insert_signature_for(dialect: str, columns: tuple[str, ...]) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         insert(Signature)
-        .values({name: bindparam(name) for name in _SIGNATURE_COLUMNS})
+        .values({name: bindparam(name) for name in columns})
         .on_conflict_do_nothing(index_elements=["campaign_id", "email_normalized"])
         .returning(Signature.id)
     )
-
-
-def _insert_signature() -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING, built once: the unique index, not a prior SELECT,
-    decides whether this person already signed, so two racing requests cannot both insert."""
-    return _insert_signature_for(db.engine.dialect.name)

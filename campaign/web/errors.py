@@ -63,9 +63,10 @@ def register_errorhandlers(app: Flask) -> None:
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         if error.code is None or error.code >= 500:
             return _page(500)
-        if error.code in MESSAGES:
-            return _page(error.code)
-        return _page(error.code, error.name, error.description)
+        title, detail = MESSAGES.get(error.code, (error.name, error.description))
+        body, code = _page(error.code, title, detail)
+        allowed = getattr(error, "valid_methods", None)
+        return body, code, {"Allow": ", ".join(allowed)} if allowed else {}
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]

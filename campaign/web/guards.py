@@ -1,11 +1,23 @@
-"""Request checks that run before any view: input that is not valid UTF-8 is refused whole,
-rather than reaching a form as mangled text."""
+"""Checks around every request: input that is not valid UTF-8 (or holds a NUL, which the
+database refuses) is turned away before any view, and every response carries headers that
+keep pages out of frames and one-time links out of caches and Referer headers."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, request
+from werkzeug.wrappers import Response
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def _is_utf8(encoded: bytes) -> bool:
@@ -19,9 +31,23 @@ def _is_utf8(encoded: bytes) -> bool:
 def register_guards(app: Flask) -> None:
     @app.before_request
     def refuse_undecodable_input() -> None:
+        if "\x00" in request.path:
+            abort(404)
         if request.query_string and not _is_utf8(request.query_string):
             abort(400)
         if request.mimetype == "application/x-www-form-urlencoded" and not _is_utf8(
             request.get_data(cache=True)
         ):
             abort(400)
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.endpoint in NO_STORE_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+# Pages whose address holds a one-time token.
+NO_STORE_ENDPOINTS = {"public.confirm", "public.renew"}

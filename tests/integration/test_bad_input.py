@@ -112,10 +112,6 @@ def test_wrong_methods_get_a_clear_page(client, campaign, method):
     assert "That action is not available here" in response.get_data(as_text=True)
 
 
-def test_get_on_the_sign_address_is_not_a_500(client, campaign):
-    assert client.get(f"/campaigns/{campaign.slug}/sign").status_code == 405
-
-
 def test_renewing_without_a_token_is_refused(client):
     response = client.post("/confirm/whatever/renew")
     assert response.status_code == 400
@@ -126,3 +122,38 @@ def test_a_bogus_confirmation_post_changes_nothing(client, campaign):
     response = client.post("/confirm/" + "x" * 300, data={"csrf_token": token})
     assert response.status_code == 404
     assert rows() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "path", ["/campaigns/%00", "/campaigns/a%00b/check-email", "/confirm/%00", "/%00"]
+)
+def test_a_nul_in_the_address_is_not_found_not_a_500(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_the_sign_address_changes_nothing(client, campaign):
+    token = csrf_token(client, f"/campaigns/{campaign.slug}")
+    response = client.post("/campaigns/%00/sign", data={**GOOD, "csrf_token": token})
+    assert response.status_code == 404
+    assert rows() == (0, 0)
+
+
+def test_an_overlong_campaign_address_is_not_found(client):
+    assert client.get("/campaigns/" + "a" * 5000).status_code == 404
+
+
+def test_a_mailbox_name_most_servers_cannot_deliver_to_is_refused(client, campaign):
+    url = f"/campaigns/{campaign.slug}"
+    data = {**GOOD, "email": "jösé@example.org", "csrf_token": csrf_token(client, url)}
+    response = client.post(f"{url}/sign", data=data)
+    assert response.status_code == 400
+    assert 'id="email-error"' in response.get_data(as_text=True)
+    assert rows() == (0, 0)
+
+
+def test_the_405_page_says_which_methods_are_allowed(client, campaign):
+    response = client.get(f"/campaigns/{campaign.slug}/sign")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"] and "GET" not in response.headers["Allow"]

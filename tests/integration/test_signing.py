@@ -3,6 +3,7 @@ real SMTP server (tasks in-process here; see test_worker.py for the Celery worke
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -138,9 +139,12 @@ def test_a_duplicate_gets_the_same_page_and_at_most_one_notice(client, mailbox):
     assert "already signed" in notice["Subject"]
     assert mailbox.to("annlee@gmail.com") == []
     # The notice carries a fresh link, which confirms; the first link no longer does.
+    first_link = confirm_path(text_part(mailbox.to("ann.lee@gmail.com")[0]))
+    assert client.get(first_link).status_code == 404
     fresh = confirm_path(text_part(notice))
     client.post(fresh, data={"csrf_token": csrf_token(client, fresh)})
     assert db.session.scalar(select(Signature.confirmed_at)) is not None
+    assert "Ann.Lee" not in text_part(notice)  # no name in mail to whoever owns the address
 
 
 def test_a_closed_campaign_refuses_signatures_with_a_message(client, mailbox):
@@ -246,6 +250,46 @@ def test_names_show_only_for_signers_who_opt_in(client, mailbox):
     confirm_by_email(client, mailbox, "pat@example.org")
     page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "<strong>2</strong> signed" in page
-    assert "Ann L." in page and "For my brother." in page and "District of Columbia" in page
-    assert "Ann Marie Lee" not in page
+    assert "Ann L." in page and "District of Columbia" in page
+    assert "Ann Marie Lee" not in page and "For my brother." not in page
     assert "Private" not in page and "Keep this private." not in page
+
+
+def test_a_link_that_has_not_expired_cannot_be_renewed(client, mailbox):
+    campaign = CampaignFactory()
+    sign(client, campaign)
+    path = confirm_path(text_part(mailbox.wait_for("ann@example.org")[0]))
+    response = client.post(f"{path}/renew", data={"csrf_token": csrf_token(client, path)})
+    page = response.get_data(as_text=True)
+    assert "We have emailed you a new link" not in page and "Confirm my signature" in page
+    assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 1
+    time.sleep(0.5)
+    assert len(mailbox.to("ann@example.org")) == 1
+
+
+def test_confirmation_pages_are_not_cached_and_not_framed(client, mailbox):
+    campaign = CampaignFactory()
+    sign(client, campaign)
+    path = confirm_path(text_part(mailbox.wait_for("ann@example.org")[0]))
+    response = client.get(path)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_count_is_fresh_within_seconds_with_the_default_settings(app, client, mailbox):
+    from campaign.config import from_environment
+
+    defaults = from_environment({})
+    app.config["COUNT_REFRESH_SECONDS"] = defaults["COUNT_REFRESH_SECONDS"]
+    app.config["PAGE_CACHE_SECONDS"] = defaults["PAGE_CACHE_SECONDS"]
+    campaign = CampaignFactory()
+    url = f"/campaigns/{campaign.slug}"
+    assert "<strong>0</strong> signed" in client.get(url).get_data(as_text=True)
+    sign(client, campaign)
+    confirm_by_email(client, mailbox, "ann@example.org")
+    deadline = time.monotonic() + 30
+    while "<strong>1</strong> signed" not in client.get(url).get_data(as_text=True):
+        assert time.monotonic() < deadline, "the count never caught up"
+        time.sleep(0.25)

@@ -48,3 +48,12 @@ def test_check_email_refuses_malformed_addresses(bad):
 
 def test_check_email_lowercases_the_domain_without_dns():
     assert check_email(" Ann@Example.ORG ") == "Ann@example.org"
+
+
+def test_international_domains_are_sent_to_in_ascii_form():
+    assert check_email("ann@bücher.example") == "ann@xn--bcher-kva.example"
+
+
+def test_non_ascii_mailbox_names_are_refused():
+    with pytest.raises(InvalidEmail):
+        check_email("jösé@example.org")

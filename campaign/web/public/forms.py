@@ -47,7 +47,7 @@ class SignForm(ChorusForm):
         ],
     )
     consent_updates = BooleanField("Email me updates from the coalition about its campaigns")
-    show_publicly = BooleanField("Show my first name, initial and comment on this page")
+    show_publicly = BooleanField("Show my first name and initial on this page")
     submit = SubmitField("Sign the petition")
 
     def validate_email(self, field: EmailField) -> None:

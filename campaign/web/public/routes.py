@@ -35,7 +35,7 @@ def _render_home() -> str:
 
 
 @bp.get("/campaigns/<slug>")
-def campaign(slug: str) -> str:
+def campaign_page(slug: str) -> str:
     html = cached_page(("campaign", slug), lambda: _render_campaign(slug))
     if html is None:
         abort(404)
@@ -76,24 +76,25 @@ def sign(slug: str) -> Response | tuple[str, int]:
     if campaign is None:
         abort(404)
     form = SignForm()
-    if not campaign.is_open:
+    if not form.validate():
+        return _full_page(slug, form, 400)
+    try:
+        signing.sign_petition(
+            campaign,
+            SignatureRequest(
+                full_name=form.full_name.data,
+                email=form.email.data,
+                postal_code=form.postal_code.data,
+                comment=form.comment.data or "",
+                consent_updates=form.consent_updates.data,
+                show_publicly=form.show_publicly.data,
+            ),
+        )
+    except signing.CampaignNotOpen:
         return _full_page(
             slug, form, 409, "This petition is closed and no longer takes signatures."
         )
-    if not form.validate():
-        return _full_page(slug, form, 400)
-    signing.sign_petition(
-        campaign,
-        SignatureRequest(
-            full_name=form.full_name.data,
-            email=form.email.data,
-            postal_code=form.postal_code.data,
-            comment=form.comment.data or "",
-            consent_updates=form.consent_updates.data,
-            show_publicly=form.show_publicly.data,
-        ),
-    )
-    return redirect(url_for("public.check_email", slug=campaign.slug), 303)
+    return redirect(url_for("public.check_inbox", slug=campaign.slug), 303)
 
 
 def _full_page(slug: str, form: SignForm, status: int, notice: str | None = None) -> Page:
@@ -104,7 +105,7 @@ def _full_page(slug: str, form: SignForm, status: int, notice: str | None = None
 
 
 @bp.get("/campaigns/<slug>/check-email")
-def check_email(slug: str) -> str:
+def check_inbox(slug: str) -> str:
     campaign = signable_campaign(slug)
     if campaign is None:
         abort(404)
@@ -122,16 +123,18 @@ def confirm(token: str) -> Page:
         outcome = signing.confirmation_state(signature)
     campaign = campaign_of(signature)
     if outcome is None:
-        return render_template("public/confirm.html", campaign=campaign)
+        return render_template("public/confirm.html", campaign=campaign, token=token)
     return _confirmation_result(outcome, campaign, token)
 
 
 @bp.post("/confirm/<token>/renew")
 def renew(token: str) -> Page:
-    outcome, signature = signing.renew_link(token)
+    renewed, outcome, signature = signing.renew_link(token)
     campaign = campaign_of(signature)
-    if outcome is None:
+    if renewed:
         return render_template("public/link_renewed.html", campaign=campaign)
+    if outcome is None:  # the link still works
+        return render_template("public/confirm.html", campaign=campaign, token=token)
     return _confirmation_result(outcome, campaign, token)
 
 
