@@ -99,7 +99,11 @@ def empty_tables() -> None:
 @pytest.fixture
 def app(database: str, smtp_server: tuple[str, Mailbox], mailbox: Mailbox) -> Iterator[Flask]:
     """The app on PostgreSQL with tasks run in-process, sending to the test SMTP server."""
-    app = make_app(database, smtp_server[0])
+    yield from in_context(make_app(database, smtp_server[0]))
+
+
+def in_context(app: Flask) -> Iterator[Flask]:
+    """Run the test inside the app's context, on empty tables."""
     with app.app_context():
         empty_tables()
         outbox._broker_down_until = 0.0
@@ -193,12 +197,6 @@ def worker_app(
 
 
 def app_on_redis(database: str, smtp_url: str, redis_url: str) -> Iterator[Flask]:
-    app = make_app(
-        database, smtp_url, REDIS_URL=redis_url, CELERY=config.celery_settings(redis_url)
+    yield from in_context(
+        make_app(database, smtp_url, REDIS_URL=redis_url, CELERY=config.celery_settings(redis_url))
     )
-    with app.app_context():
-        empty_tables()
-        outbox._broker_down_until = 0.0
-        yield app
-        db.session.remove()
-        db.engine.dispose()

@@ -11,25 +11,11 @@ from campaign.extensions import db
 from campaign.models import EmailStatus, OutboundEmail
 from campaign.models._types import utcnow
 from campaign.services import mailer, outbox
-
-
-def queued(recipient: str) -> OutboundEmail:
-    email = outbox.queue_email(
-        "signature_confirm",
-        recipient,
-        {
-            "full_name": "Ann",
-            "campaign_title": "T",
-            "confirm_url": "http://x/confirm/t",
-            "ttl_hours": 72,
-        },
-    )
-    db.session.commit()
-    return email
+from tests.support.factories import queued_email
 
 
 def test_a_row_is_sent_once_however_often_delivery_runs(app, mailbox):
-    email = queued("ann@example.org")
+    email = queued_email("ann@example.org")
     assert outbox.deliver(email.id) == EmailStatus.SENT
     assert outbox.deliver(email.id) is None
     mailbox.wait_for("ann@example.org")
@@ -39,14 +25,14 @@ def test_a_row_is_sent_once_however_often_delivery_runs(app, mailbox):
 def test_messages_reuse_one_smtp_connection(app, mailbox):
     mailer._transports.clear()
     for n in range(3):
-        outbox.deliver(queued(f"reader{n}@example.org").id)
+        outbox.deliver(queued_email(f"reader{n}@example.org").id)
     for n in range(3):
         mailbox.wait_for(f"reader{n}@example.org")
     assert mailbox.connections == 1
 
 
 def test_a_permanent_refusal_marks_the_row_failed_with_the_servers_answer(app, mailbox):
-    email = queued("reject@example.org")
+    email = queued_email("reject@example.org")
     assert outbox.deliver(email.id) == EmailStatus.FAILED
     row = db.session.get(OutboundEmail, email.id)
     assert row.status == EmailStatus.FAILED
@@ -54,7 +40,7 @@ def test_a_permanent_refusal_marks_the_row_failed_with_the_servers_answer(app, m
 
 
 def test_a_temporary_refusal_puts_the_row_back_with_a_growing_delay(app, mailbox):
-    email = queued("tempfail@example.org")
+    email = queued_email("tempfail@example.org")
     delays = []
     for _ in range(3):
         with pytest.raises(outbox.RetryLater) as later:
@@ -69,7 +55,7 @@ def test_a_temporary_refusal_puts_the_row_back_with_a_growing_delay(app, mailbox
 
 
 def test_the_relay_waits_for_a_retry_to_fall_due(app, mailbox):
-    email = queued("tempfail@example.org")
+    email = queued_email("tempfail@example.org")
     with pytest.raises(outbox.RetryLater):
         outbox.deliver(email.id)
     assert outbox.relay(grace_seconds=0) == 0  # not due yet: the backoff holds
@@ -79,7 +65,7 @@ def test_the_relay_waits_for_a_retry_to_fall_due(app, mailbox):
 
 
 def test_temporary_failures_give_up_after_the_budget(app, mailbox):
-    email = queued("tempfail@example.org")
+    email = queued_email("tempfail@example.org")
     for _ in range(outbox.MAX_ATTEMPTS - 1):
         with pytest.raises(outbox.RetryLater):
             outbox.deliver(email.id)
@@ -107,14 +93,14 @@ def make_due(email_id: int) -> None:
 
 def test_an_unreachable_server_is_a_temporary_failure(app, mailbox):
     app.config["SMTP_URL"] = "smtp://127.0.0.1:1"
-    email = queued("ann@example.org")
+    email = queued_email("ann@example.org")
     with pytest.raises(outbox.RetryLater):
         outbox.deliver(email.id)
     assert db.session.scalar(select(OutboundEmail.status)) == EmailStatus.QUEUED
 
 
 def test_in_process_a_temporary_failure_leaves_the_row_for_the_relay(app, mailbox):
-    email = queued("tempfail@example.org")
+    email = queued_email("tempfail@example.org")
     assert outbox.dispatch([email]) == 1
     row = db.session.get(OutboundEmail, email.id)
     db.session.refresh(row)

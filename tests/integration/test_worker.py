@@ -16,7 +16,7 @@ from campaign.services.signing import SignatureRequest, sign_petition
 from tests.conftest import app_on_redis, confirm_path, csrf_token
 from tests.integration.test_signing import sign
 from tests.support import services
-from tests.support.factories import CampaignFactory
+from tests.support.factories import CampaignFactory, queued_email
 from tests.support.proxy import TcpProxy
 from tests.support.smtp import text_part
 
@@ -43,12 +43,7 @@ def test_the_worker_sends_the_confirmation_and_its_link_confirms(worker_app, mai
 
 
 def test_a_task_delivered_twice_sends_one_email(worker_app, mailbox):
-    email = outbox.queue_email(
-        "signature_confirm",
-        "twice@example.org",
-        {"full_name": "Ann", "campaign_title": "T", "confirm_url": "http://x/c", "ttl_hours": 1},
-    )
-    db.session.commit()
+    email = queued_email("twice@example.org")
     task = worker_app.extensions["celery"].tasks[outbox.TASK_FOR_STREAM[email.stream]]
     task.apply_async(args=[email.id])
     task.apply_async(args=[email.id])
@@ -123,12 +118,7 @@ def test_a_signature_whose_transaction_rolls_back_sends_nothing(worker_app, mail
 
 
 def test_the_worker_retries_a_temporary_refusal_with_backoff(worker_app, mailbox):
-    email = outbox.queue_email(
-        "signature_confirm",
-        "tempfail@example.org",
-        {"full_name": "Ann", "campaign_title": "T", "confirm_url": "http://x/c", "ttl_hours": 1},
-    )
-    db.session.commit()
+    email = queued_email("tempfail@example.org")
     outbox.dispatch([email])
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:

@@ -7,6 +7,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from campaign.extensions import db
 from campaign.models import Campaign, CampaignStatus, Endorsement, Partner, PartnerStatus, Target
+from campaign.services import outbox
 
 
 class _Base(SQLAlchemyModelFactory):
@@ -57,3 +58,19 @@ class EndorsementFactory(_Base):
 
     partner_id = factory.LazyFunction(lambda: PartnerFactory().id)
     statement = "We stand behind this."
+
+
+def queued_email(recipient: str) -> outbox.QueuedEmail:
+    """A committed confirmation email row for recipient, not yet handed to a worker."""
+    email = outbox.queue_email(
+        "signature_confirm",
+        recipient,
+        {
+            "full_name": "Ann",
+            "campaign_title": "T",
+            "confirm_url": "http://x/confirm/t",
+            "ttl_hours": 72,
+        },
+    )
+    db.session.commit()
+    return email
