@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from campaign import config, create_app
 from campaign.extensions import db
-from campaign.services import outbox
+from campaign.services import dispatcher
 from tests.support import services
 from tests.support.smtp import Mailbox, start_smtp_server
 
@@ -106,7 +106,7 @@ def in_context(app: Flask) -> Iterator[Flask]:
     """Run the test inside the app's context, on empty tables."""
     with app.app_context():
         empty_tables()
-        outbox._broker_down_until = 0.0
+        dispatcher.reset_broker_pause()
         yield app
         db.session.remove()
         db.engine.dispose()

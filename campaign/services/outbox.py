@@ -1,12 +1,9 @@
 """The outbox: email rows written with the change that caused them, handed to Celery after
-commit, relayed again if the broker never got them, and sent at most once."""
+commit (see dispatcher), relayed again if the broker never got them, and sent at most once."""
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,28 +13,13 @@ from sqlalchemy import bindparam, insert, select, update
 from campaign.extensions import db
 from campaign.models import EmailStatus, OutboundEmail, Stream
 from campaign.models._types import utcnow
-from campaign.services import mailer
+from campaign.services import dispatcher, mailer
+from campaign.services.dispatcher import QueuedEmail
 
 log = logging.getLogger(__name__)
 
-TASK_FOR_STREAM = {
-    Stream.TRANSACTIONAL: "campaign.tasks.mail.send_transactional",
-    Stream.BULK: "campaign.tasks.mail.send_bulk",
-}
 MAX_ATTEMPTS = 12
 RELAY_BACKOFF = timedelta(minutes=5)
-# After the broker refuses a message, skip it for this long so signers are not kept waiting
-# on a dead connection; the relay hands the rows over once it is back.
-BROKER_PAUSE_SECONDS = 5.0
-_broker_down_until = 0.0
-
-
-@dataclass(frozen=True)
-class QueuedEmail:
-    """What dispatch needs of an outbox row."""
-
-    id: int
-    stream: Stream
 
 
 _INSERT_EMAIL = (
@@ -83,34 +65,11 @@ def queue_email(
     return QueuedEmail(email_id, stream)
 
 
-def dispatch(emails: Sequence[QueuedEmail]) -> int:
-    """Hand committed rows to Celery. Never raises: what the broker misses, the relay resends."""
-    global _broker_down_until
-    if time.monotonic() < _broker_down_until:
-        return 0
-    celery = current_app.extensions["celery"]
-    handed = 0
-    for email in emails:
-        task = celery.tasks[TASK_FOR_STREAM[email.stream]]
-        try:
-            task.apply_async(args=[email.id], retry=False, argsrepr=str(email.id), kwargsrepr="{}")
-        except Exception as exc:  # kombu raises several kinds when Redis is unreachable
-            if celery.conf.task_always_eager:
-                log.exception("sending email %s failed", email.id)
-                continue
-            _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-            log.warning("broker unreachable, email %s left for the relay: %s", email.id, exc)
-            return handed
-        handed += 1
-    return handed
-
-
 def relay(grace_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> int:
     """Hand over again the rows still queued grace_seconds after they were due (the broker
     never got them, or lost them), and requeue rows left 'sending' by a worker that died.
     A row handed over here is not handed over again for RELAY_BACKOFF, so mail waiting in a
     long bulk queue is not sent to the broker over and over."""
-    global _broker_down_until
     now = utcnow()
     db.session.execute(
         update(OutboundEmail)
@@ -130,9 +89,9 @@ def relay(grace_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> in
         .order_by(OutboundEmail.due_at)
         .limit(5000)
     ).all()
-    _broker_down_until = 0.0
+    dispatcher.reset_broker_pause()
     emails = [QueuedEmail(row.id, row.stream) for row in rows]
-    handed = dispatch(emails)
+    handed = _hand_over(emails)
     if handed:
         db.session.execute(
             update(OutboundEmail)
@@ -144,6 +103,13 @@ def relay(grace_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> in
         )
         db.session.commit()
     return handed
+
+
+def _hand_over(emails: list[QueuedEmail]) -> int:
+    """Synchronously, so the relay knows what the broker took (a prefix of emails)."""
+    if current_app.extensions["celery"].conf.task_always_eager:
+        return dispatcher.dispatch(emails)
+    return sum(dispatcher.publish(emails[i : i + 500]) for i in range(0, len(emails), 500))
 
 
 class RetryLater(Exception):

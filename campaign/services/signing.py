@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from campaign.extensions import db
 from campaign.models import Campaign, Signature
 from campaign.models._types import utcnow
-from campaign.services import outbox
+from campaign.services import dispatcher, outbox
 from campaign.services.emails import normalize_email
 from campaign.services.links import external_url
 from campaign.services.places import state_for_zip
@@ -86,17 +86,17 @@ def sign_petition(campaign: Signable, request: SignatureRequest) -> None:
         .scalar()
     )
     if new_id is not None:
-        email: outbox.QueuedEmail | None = _queue_confirmation(campaign, request, token)
+        email: dispatcher.QueuedEmail | None = _queue_confirmation(campaign, request, token)
     else:
         email = _queue_duplicate_notice(campaign, request, normalized)
     db.session.commit()
     if email is not None:
-        outbox.dispatch([email])
+        dispatcher.dispatch([email])
 
 
 def _queue_confirmation(
     campaign: Signable, request: SignatureRequest, token: str
-) -> outbox.QueuedEmail:
+) -> dispatcher.QueuedEmail:
     return outbox.queue_email(
         "signature_confirm",
         request.email,
@@ -111,7 +111,7 @@ def _queue_confirmation(
 
 def _queue_duplicate_notice(
     campaign: Signable, request: SignatureRequest, normalized: str
-) -> outbox.QueuedEmail | None:
+) -> dispatcher.QueuedEmail | None:
     """The one "you already signed" email; for an unconfirmed signature it carries a fresh link
     (the old one stops working), since the first email was probably lost."""
     row = db.session.execute(
@@ -189,7 +189,7 @@ def renew_link(token: str) -> tuple[bool, Confirmation | None, Signature | None]
         _rotate_token(signature.id),
     )
     db.session.commit()
-    outbox.dispatch([email])
+    dispatcher.dispatch([email])
     return True, state, signature
 
 

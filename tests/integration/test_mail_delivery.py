@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from campaign.extensions import db
 from campaign.models import EmailStatus, OutboundEmail
 from campaign.models._types import utcnow
-from campaign.services import mailer, outbox
+from campaign.services import dispatcher, mailer, outbox
 from tests.support.factories import queued_email
 
 
@@ -101,7 +101,7 @@ def test_an_unreachable_server_is_a_temporary_failure(app, mailbox):
 
 def test_in_process_a_temporary_failure_leaves_the_row_for_the_relay(app, mailbox):
     email = queued_email("tempfail@example.org")
-    assert outbox.dispatch([email]) == 1
+    assert dispatcher.dispatch([email]) == 1
     row = db.session.get(OutboundEmail, email.id)
     db.session.refresh(row)
     assert (row.status, row.attempts) == (EmailStatus.QUEUED, 1)

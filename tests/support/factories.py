@@ -7,7 +7,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from campaign.extensions import db
 from campaign.models import Campaign, CampaignStatus, Endorsement, Partner, PartnerStatus, Target
-from campaign.services import outbox
+from campaign.services import dispatcher, outbox
 
 
 class _Base(SQLAlchemyModelFactory):
@@ -60,7 +60,7 @@ class EndorsementFactory(_Base):
     statement = "We stand behind this."
 
 
-def queued_email(recipient: str) -> outbox.QueuedEmail:
+def queued_email(recipient: str) -> dispatcher.QueuedEmail:
     """A committed confirmation email row for recipient, not yet handed to a worker."""
     email = outbox.queue_email(
         "signature_confirm",
