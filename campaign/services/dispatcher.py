@@ -1,23 +1,18 @@
 """Handing committed outbox rows to the broker.
 
-Each web process hands rows over from a background thread, so a signer never waits on
-Redis, and whatever has piled up goes in one round trip. Nothing here is the source of
-truth: a row the broker never got (Redis down, process killed) is still queued in the
-database, and the relay hands it over later.
+Nothing here is the source of truth: a row the broker never got (Redis down, process
+killed) is still queued in the database, and the relay hands it over later. (Handing rows
+over from a background thread was measured: under load it cost more CPU than it saved.)
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
-import queue
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import current_app
 
 from campaign.models import Stream
 
@@ -42,18 +37,27 @@ class QueuedEmail:
 
 
 def dispatch(emails: Sequence[QueuedEmail]) -> int:
-    """Hand committed rows to the workers; never raises. Returns how many were taken on.
-    Without a broker (tasks in-process) they are sent here and now."""
+    """Hand committed rows to the workers, one message each; never raises. Returns how many
+    were handed over. Without a broker (tasks in-process) they are sent here and now."""
+    global _broker_down_until
     celery = current_app.extensions["celery"]
-    if not celery.conf.task_always_eager:
-        dispatcher_for(current_app._get_current_object()).submit(emails)  # type: ignore[attr-defined]
-        return len(emails)
+    eager = celery.conf.task_always_eager
+    if not eager and time.monotonic() < _broker_down_until:
+        return 0
+    handed = 0
     for email in emails:
+        task = celery.tasks[TASK_FOR_STREAM[email.stream]]
         try:
-            celery.tasks[TASK_FOR_STREAM[email.stream]].apply_async(args=[email.id])
-        except Exception:
-            log.exception("sending email %s failed", email.id)
-    return len(emails)
+            task.apply_async(args=[email.id], retry=False, argsrepr=str(email.id), kwargsrepr="{}")
+        except Exception as exc:  # kombu raises several kinds when Redis is unreachable
+            if eager:
+                log.exception("sending email %s failed", email.id)
+                continue
+            _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+            log.warning("broker unreachable, email %s left for the relay: %s", email.id, exc)
+            return handed
+        handed += 1
+    return handed
 
 
 def reset_broker_pause() -> None:
@@ -62,8 +66,8 @@ def reset_broker_pause() -> None:
 
 
 def publish(emails: Sequence[QueuedEmail]) -> int:
-    """Put task messages for the rows on the broker in one round trip. Returns how many were
-    handed over: all, or none when the broker is unreachable."""
+    """Put task messages for many rows on the broker in one round trip (for the relay).
+    Returns how many were handed over: all, or none when the broker is unreachable."""
     global _broker_down_until
     if not emails or time.monotonic() < _broker_down_until:
         return 0
@@ -83,59 +87,3 @@ def publish(emails: Sequence[QueuedEmail]) -> int:
         log.warning("broker unreachable, %d email(s) left for the relay: %s", len(emails), exc)
         return 0
     return len(emails)
-
-
-class Dispatcher:
-    """One per process and app: a daemon thread publishing what submit() hands it."""
-
-    MAX_BATCH = 500
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.pid = os.getpid()
-        self._pending: queue.SimpleQueue[QueuedEmail] = queue.SimpleQueue()
-        self._outstanding = 0
-        self._settled = threading.Condition()
-        threading.Thread(target=self._run, name="outbox-dispatcher", daemon=True).start()
-        atexit.register(self.wait_idle, 2.0)
-
-    def submit(self, emails: Sequence[QueuedEmail]) -> None:
-        with self._settled:
-            self._outstanding += len(emails)
-        for email in emails:
-            self._pending.put(email)
-
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait until everything submitted has been published or given up on."""
-        with self._settled:
-            return self._settled.wait_for(lambda: self._outstanding == 0, timeout)
-
-    def _run(self) -> None:
-        while True:
-            batch = [self._pending.get()]
-            while len(batch) < self.MAX_BATCH:
-                try:
-                    batch.append(self._pending.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                with self.app.app_context():
-                    publish(batch)
-            except Exception:
-                log.exception("handing %d email(s) to the broker failed", len(batch))
-            with self._settled:
-                self._outstanding -= len(batch)
-                self._settled.notify_all()
-
-
-_dispatchers: dict[int, Dispatcher] = {}
-_lock = threading.Lock()
-
-
-def dispatcher_for(app: Flask) -> Dispatcher:
-    """The process's dispatcher for app, started on first use (and again after a fork)."""
-    with _lock:
-        found = _dispatchers.get(id(app))
-        if found is None or found.pid != os.getpid():
-            found = _dispatchers[id(app)] = Dispatcher(app)
-        return found
