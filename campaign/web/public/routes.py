@@ -15,6 +15,7 @@ from campaign.services.campaigns import (
     public_supporters,
     signable_campaign,
 )
+from campaign.services.links import external_url
 from campaign.services.signing import Confirmation, SignatureRequest
 from campaign.web.page_cache import CSRF_PLACEHOLDER, cached_page, with_csrf_token
 from campaign.web.public import bp
@@ -140,7 +141,12 @@ def renew(token: str) -> Page:
 
 def _confirmation_result(outcome: Confirmation, campaign: Campaign | None, token: str) -> Page:
     status = {Confirmation.UNKNOWN: 404, Confirmation.EXPIRED: 410}.get(outcome, 200)
+    share_url = external_url("public.campaign_page", slug=campaign.slug) if campaign else None
     html = render_template(
-        "public/confirmation_result.html", outcome=outcome.value, campaign=campaign, token=token
+        "public/confirmation_result.html",
+        outcome=outcome.value,
+        campaign=campaign,
+        token=token,
+        share_url=share_url,
     )
     return html, status
