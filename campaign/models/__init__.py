@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from campaign.models.account import Account, Role
+from campaign.models.application import ApplicationStatus, PartnerApplication
 from campaign.models.campaign import Campaign, CampaignStatus, Target
 from campaign.models.outbox import EmailStatus, OutboundEmail, Stream
 from campaign.models.partner import Endorsement, Partner, PartnerStatus
@@ -8,12 +9,14 @@ from campaign.models.signature import Signature
 
 __all__ = [
     "Account",
+    "ApplicationStatus",
     "Campaign",
     "CampaignStatus",
     "EmailStatus",
     "Endorsement",
     "OutboundEmail",
     "Partner",
+    "PartnerApplication",
     "PartnerStatus",
     "Role",
     "Signature",

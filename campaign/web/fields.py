@@ -10,6 +10,11 @@ from wtforms import Field, Form, ValidationError
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def strip(value: str | None) -> str | None:
+    """A field filter: surrounding space never counts."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class ReadableText:
     """Refuse text with control characters or bytes that were not valid UTF-8."""
 

@@ -1,0 +1,110 @@
+"""Organizations applying to partner with the coalition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from campaign.extensions import db
+from campaign.models import Account, ApplicationStatus, PartnerApplication, Role
+from campaign.models._types import utcnow
+from campaign.services import dispatcher, outbox
+from campaign.services.emails import normalize_email
+from campaign.services.statement import STATEMENT_VERSION
+
+
+class ApplicationRefused(ValueError):
+    """The application cannot be taken; the text says why, in words for the applicant."""
+
+
+@dataclass(frozen=True)
+class ApplicationRequest:
+    organization_name: str
+    website: str
+    description: str
+    focus_areas: list[str]
+    states_served: list[str]
+    constituency_size: str
+    contact_name: str
+    contact_title: str
+    contact_email: str
+
+
+def website_key(url: str) -> str:
+    """What makes two website addresses the same organization: the host, without 'www.'."""
+    host = (urlsplit(url.strip()).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+PENDING_MESSAGE = (
+    "An application for this {what} is already waiting for review. We will email the contact "
+    "on it as soon as a coordinator has decided; there is no need to apply again."
+)
+
+
+def apply_to_partner(request: ApplicationRequest) -> PartnerApplication:
+    """Record an application and queue the acknowledgement to the applicant and a notice to
+    every coordinator. Refused while another application for the same website or contact
+    email is pending."""
+    site, contact = website_key(request.website), normalize_email(request.contact_email)
+    _refuse_if_pending(site, contact)
+    now = utcnow()
+    application = PartnerApplication(
+        **request.__dict__,
+        website_key=site,
+        contact_email_key=contact,
+        statement_version=STATEMENT_VERSION,
+        agreed_at=now,
+        status=ApplicationStatus.PENDING,
+        created_at=now,
+    )
+    db.session.add(application)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a second application raced this one past the check
+        db.session.rollback()
+        _refuse_if_pending(site, contact)
+        raise
+    emails = [
+        outbox.queue_email(
+            "application_received",
+            request.contact_email,
+            {"contact_name": request.contact_name, "organization_name": request.organization_name},
+        )
+    ]
+    for (coordinator,) in db.session.execute(
+        select(Account.email).where(Account.role == Role.COORDINATOR)
+    ):
+        emails.append(
+            outbox.queue_email(
+                "application_notice",
+                coordinator,
+                {
+                    "organization_name": request.organization_name,
+                    "website": request.website,
+                    "contact_name": request.contact_name,
+                    "contact_email": request.contact_email,
+                },
+            )
+        )
+    db.session.commit()
+    dispatcher.dispatch(emails)
+    return application
+
+
+def _refuse_if_pending(site: str, contact: str) -> None:
+    pending = db.session.execute(
+        select(PartnerApplication.website_key, PartnerApplication.contact_email_key).where(
+            PartnerApplication.status == ApplicationStatus.PENDING,
+            or_(
+                PartnerApplication.website_key == site,
+                PartnerApplication.contact_email_key == contact,
+            ),
+        )
+    ).first()
+    if pending is not None:
+        what = "website" if pending.website_key == site else "contact email"
+        raise ApplicationRefused(PENDING_MESSAGE.format(what=what))

@@ -1,0 +1,52 @@
+"""The "How to partner" page and its application form."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from campaign.services import applications
+from campaign.services.statement import STATEMENT
+from campaign.web.public import bp
+from campaign.web.public.forms import ApplicationForm
+
+
+@bp.route("/partner", methods=["GET", "POST"])
+def how_to_partner() -> str | Response | tuple[str, int]:
+    form = ApplicationForm()
+    refusal = None
+    if form.is_submitted():
+        if form.validate():
+            try:
+                applications.apply_to_partner(
+                    applications.ApplicationRequest(
+                        **{name: form[name].data for name in APPLICATION_FIELDS}
+                    )
+                )
+            except applications.ApplicationRefused as exc:
+                refusal = str(exc)
+            else:
+                return redirect(url_for("public.application_received"), 303)
+        page = render_template(
+            "public/partner.html", form=form, statement=STATEMENT, refusal=refusal
+        )
+        return page, 409 if refusal else 400
+    return render_template("public/partner.html", form=form, statement=STATEMENT)
+
+
+APPLICATION_FIELDS = (
+    "organization_name",
+    "website",
+    "description",
+    "focus_areas",
+    "states_served",
+    "constituency_size",
+    "contact_name",
+    "contact_title",
+    "contact_email",
+)
+
+
+@bp.get("/partner/thanks")
+def application_received() -> str:
+    return render_template("public/application_received.html")
