@@ -9,7 +9,7 @@ from flask import Flask
 
 from campaign import config as settings
 from campaign.celery import celery_init_app
-from campaign.extensions import csrf, db, migrate
+from campaign.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = settings.INSTANCE_DIR.parent
 
@@ -56,13 +56,27 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+
+    from campaign.models import Account
+
+    @login_manager.user_loader
+    def load_account(account_id: str) -> Account | None:
+        account = db.session.get(Account, int(account_id)) if account_id.isdigit() else None
+        return account if account is not None and account.is_active else None
 
 
 def register_blueprints(app: Flask) -> None:
-    from campaign.web import health, public
+    from campaign.web import auth, console, health, portal, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(console.bp, url_prefix="/console")
+    app.register_blueprint(portal.bp, url_prefix="/portal")
 
 
 def register_template_globals(app: Flask) -> None:

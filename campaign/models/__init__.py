@@ -2,14 +2,18 @@
 
 from campaign.models.account import Account, Role
 from campaign.models.application import ApplicationStatus, PartnerApplication
+from campaign.models.audit import AuditEvent
 from campaign.models.campaign import Campaign, CampaignStatus, Target
 from campaign.models.outbox import EmailStatus, OutboundEmail, Stream
 from campaign.models.partner import Endorsement, Partner, PartnerStatus
 from campaign.models.signature import Signature
+from campaign.models.token import AccountToken, TokenPurpose
 
 __all__ = [
     "Account",
+    "AccountToken",
     "ApplicationStatus",
+    "AuditEvent",
     "Campaign",
     "CampaignStatus",
     "EmailStatus",
@@ -22,4 +26,5 @@ __all__ = [
     "Signature",
     "Stream",
     "Target",
+    "TokenPurpose",
 ]

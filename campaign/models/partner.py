@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
@@ -18,6 +18,9 @@ class PartnerStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
+_EMPTY = text("'[]'")
+
+
 class Partner(db.Model):
     __tablename__ = "partners"
 
@@ -27,6 +30,13 @@ class Partner(db.Model):
     website: Mapped[str] = mapped_column(String(300))
     mission: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str | None] = mapped_column(String(2))
+    focus_areas: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=_EMPTY)
+    states_served: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=_EMPTY)
+    # Put on links a partner shares, so signatures it drove are credited to it.
+    referral_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # The logo, re-encoded by the app (PNG); served from the partner's public page.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[PartnerStatus] = mapped_column(
         enum_column(PartnerStatus, 10),
         default=PartnerStatus.PENDING,

@@ -1,18 +1,24 @@
-"""Accounts and their passwords (argon2id)."""
+"""Accounts: passwords (argon2id), sign-in, invitations, password resets, email changes."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
-from sqlalchemy import select
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
 
 from campaign.extensions import db
-from campaign.models import Account, Role
+from campaign.models import Account, Partner, Role, TokenPurpose
+from campaign.models._types import utcnow
+from campaign.services import account_tokens, audit, dispatcher, outbox
+from campaign.services.audit import Actor
 from campaign.services.emails import check_email
+from campaign.services.links import external_url
 
 # argon2-cffi's defaults are RFC 9106's low-memory profile (argon2id, 64 MiB, t=3, p=4),
 # above OWASP's minimum.
 _hasher = PasswordHasher()
+# Verified against when the email is unknown, so both answers take as long.
+_DUMMY_HASH = _hasher.hash("not a real password")
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -27,20 +33,158 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
-    except VerificationError:
+    except (VerificationError, InvalidHashError):
         return False
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 1000:
+        raise AccountError("The password must be at most 1,000 characters.")
+
+
+def account_by_email(email: str) -> Account | None:
+    return db.session.scalar(select(Account).where(func.lower(Account.email) == email.lower()))
 
 
 def create_coordinator(email: str, password: str, name: str = "") -> Account:
     """A coordinator account; refused for a bad email, a short password or a taken email."""
     email = check_email(email).lower()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
-    if db.session.scalar(select(Account.id).where(Account.email == email)):
+    check_password(password)
+    if account_by_email(email):
         raise AccountError(f"An account for {email} already exists.")
     account = Account(
         email=email, name=name, password_hash=hash_password(password), role=Role.COORDINATOR
     )
     db.session.add(account)
+    db.session.commit()
+    return account
+
+
+def authenticate(email: str, password: str) -> Account | None:
+    """The active account with this email and password, or None. Unknown emails and wrong
+    passwords cost the same time and get the same answer."""
+    account = account_by_email(email.strip())
+    if account is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(account.password_hash, password) or not account.is_active:
+        return None
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    account.last_sign_in_at = utcnow()
+    db.session.commit()
+    return account
+
+
+def invite(
+    actor: Actor, email: str, role: Role, partner: Partner | None = None, name: str = ""
+) -> None:
+    """Email an invitation to set a password and join as role (for partner, if given)."""
+    email = check_email(email).lower()
+    if (role == Role.COORDINATOR) == (partner is not None):
+        raise AccountError("Coordinators belong to no partner; partner staff belong to one.")
+    if account_by_email(email):
+        raise AccountError(f"{email} already has an account.")
+    token = account_tokens.issue(
+        TokenPurpose.INVITATION,
+        email,
+        role=role,
+        partner_id=partner.id if partner else None,
+        created_by_id=actor.account_id,
+    )
+    audit.record(
+        actor,
+        "account.invite",
+        "partner" if partner else "account",
+        partner.id if partner else None,
+        email=email,
+        role=role.value,
+    )
+    email_row = outbox.queue_email(
+        "invitation",
+        email,
+        {
+            "name": name,
+            "role": role.value,
+            "partner_name": partner.name if partner else None,
+            "accept_url": external_url("auth.accept_invitation", token=token),
+        },
+    )
+    db.session.commit()
+    dispatcher.dispatch([email_row])
+
+
+def accept_invitation(token: str, name: str, password: str) -> Account:
+    """Create the invited account with the chosen password; the link then stops working."""
+    check_password(password)
+    invitation = account_tokens.spend(TokenPurpose.INVITATION, token)
+    if account_by_email(invitation.email):
+        db.session.rollback()
+        raise AccountError("An account for this email already exists. Sign in instead.")
+    account = Account(
+        email=invitation.email,
+        name=name,
+        password_hash=hash_password(password),
+        role=invitation.role,
+        partner_id=invitation.partner_id,
+    )
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the address has an active account. Says nothing either way."""
+    account = account_by_email(email.strip())
+    if account is None or not account.is_active:
+        return
+    token = account_tokens.issue(TokenPurpose.PASSWORD_RESET, account.email, account_id=account.id)
+    email_row = outbox.queue_email(
+        "password_reset",
+        account.email,
+        {"reset_url": external_url("auth.reset_password", token=token)},
+    )
+    db.session.commit()
+    dispatcher.dispatch([email_row])
+
+
+def reset_password(token: str, password: str) -> Account:
+    check_password(password)
+    row = account_tokens.spend(TokenPurpose.PASSWORD_RESET, token)
+    account = db.session.get(Account, row.account_id)
+    if account is None or not account.is_active:
+        db.session.rollback()
+        raise account_tokens.TokenInvalid("This link no longer works.")
+    account.password_hash = hash_password(password)
+    db.session.commit()
+    return account
+
+
+def request_email_change(account: Account, new_email: str, password: str) -> None:
+    """Email a link to the new address; the change happens only once it is opened there."""
+    if not verify_password(account.password_hash, password):
+        raise AccountError("That password is not right.")
+    new_email = check_email(new_email).lower()
+    if account_by_email(new_email):
+        raise AccountError("That email address already belongs to an account.")
+    token = account_tokens.issue(TokenPurpose.EMAIL_CHANGE, new_email, account_id=account.id)
+    email_row = outbox.queue_email(
+        "email_change",
+        new_email,
+        {"confirm_url": external_url("auth.confirm_email_change", token=token)},
+    )
+    db.session.commit()
+    dispatcher.dispatch([email_row])
+
+
+def confirm_email_change(token: str) -> Account:
+    row = account_tokens.spend(TokenPurpose.EMAIL_CHANGE, token)
+    account = db.session.get(Account, row.account_id)
+    if account is None or account_by_email(row.email):
+        db.session.rollback()
+        raise account_tokens.TokenInvalid("This address can no longer be used for the account.")
+    account.email = row.email
     db.session.commit()
     return account

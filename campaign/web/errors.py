@@ -25,6 +25,10 @@ MESSAGES = {
         "That action is not available here",
         "This page cannot be used that way. Go back and use the page's own buttons.",
     ),
+    429: (
+        "Too many attempts",
+        "For everyone's safety we limit how often this can be tried. Wait a minute and try again.",
+    ),
     413: (
         "That was too much to send",
         "What you sent is larger than we accept. Shorten it and try again.",

@@ -50,4 +50,10 @@ def register_guards(app: Flask) -> None:
 
 
 # Pages whose address holds a one-time token.
-NO_STORE_ENDPOINTS = {"public.confirm", "public.renew"}
+NO_STORE_ENDPOINTS = {
+    "public.confirm",
+    "public.renew",
+    "auth.reset_password",
+    "auth.accept_invitation",
+    "auth.confirm_email_change",
+}

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Hashable
 
 from flask import current_app
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 CSRF_PLACEHOLDER = "__chorus_csrf_token__"
@@ -22,6 +23,8 @@ _pages: dict[Hashable, tuple[float, str]] = {}
 def cached_page(key: Hashable, render: Callable[[], str | None]) -> str | None:
     """The page for key, rendered by render() at most once per PAGE_CACHE_SECONDS.
     None (not found) is never cached, so unknown addresses cannot fill the cache."""
+    if current_user.is_authenticated:
+        return render()  # the header differs for signed-in people: never share their page
     ttl = current_app.config["PAGE_CACHE_SECONDS"]
     now = time.monotonic()
     hit = _pages.get(key)

@@ -1,0 +1,168 @@
+"""Account views: thin, each calls services.accounts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from campaign.extensions import limiter
+from campaign.models import Account, Role, TokenPurpose
+from campaign.services import account_tokens, accounts
+from campaign.services.emails import InvalidEmail
+from campaign.web.auth import bp
+from campaign.web.auth.forms import (
+    AcceptInvitationForm,
+    EmailChangeForm,
+    NewPasswordForm,
+    ResetRequestForm,
+    SignInForm,
+)
+
+Page = str | Response | tuple[str, int]
+SIGN_IN_REFUSED = "That email and password do not match an account."
+
+
+def home_for(account: Account) -> str:
+    return url_for("console.home") if account.role == Role.COORDINATOR else url_for("portal.home")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site, never another host (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and "\\" not in target else None
+
+
+def _email_key() -> str:
+    return "sign-in:" + request.form.get("email", "").strip().lower()
+
+
+def _begin_session(account: Account) -> None:
+    session.clear()  # nothing from before sign-in carries over (session fixation)
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without a request
+    login_user(account)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("5 per minute", methods=["POST"], key_func=_email_key)
+def sign_in() -> Page:
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignInForm()
+    if form.is_submitted():
+        if form.validate():
+            account = accounts.authenticate(form.email.data, form.password.data)
+            if account is not None:
+                _begin_session(account)
+                return redirect(_safe_next(request.args.get("next")) or home_for(account), 303)
+            return render_template("auth/sign_in.html", form=form, refused=SIGN_IN_REFUSED), 400
+        return render_template("auth/sign_in.html", form=form), 400
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    logout_user()
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("auth.sign_in"), 303)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def request_reset() -> Page:
+    form = ResetRequestForm()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("auth/reset_request.html", form=form), 400
+        accounts.request_password_reset(form.email.data)
+        return render_template("auth/reset_sent.html")
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Page:
+    try:
+        account_tokens.peek(TokenPurpose.PASSWORD_RESET, token)
+    except account_tokens.TokenInvalid as exc:
+        return _link_problem(exc, url_for("auth.request_reset"), "Ask for a new reset link")
+    form = NewPasswordForm()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("auth/reset_password.html", form=form), 400
+        try:
+            account = accounts.reset_password(token, form.password.data)
+        except account_tokens.TokenInvalid as exc:
+            return _link_problem(exc, url_for("auth.request_reset"), "Ask for a new reset link")
+        _begin_session(account)
+        flash("Your password is changed.")
+        return redirect(home_for(account), 303)
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Page:
+    try:
+        invitation = account_tokens.peek(TokenPurpose.INVITATION, token)
+    except account_tokens.TokenInvalid as exc:
+        return _link_problem(exc, None, None)
+    form = AcceptInvitationForm()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template(
+                "auth/accept_invitation.html", form=form, invitation=invitation
+            ), 400
+        try:
+            account = accounts.accept_invitation(token, form.name.data, form.password.data)
+        except account_tokens.TokenInvalid as exc:
+            return _link_problem(exc, None, None)
+        except accounts.AccountError as exc:
+            return _link_problem(exc, url_for("auth.sign_in"), "Sign in")
+        _begin_session(account)
+        flash("Welcome. Your account is ready.")
+        return redirect(home_for(account), 303)
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account_settings() -> Page:
+    form = EmailChangeForm()
+    if form.is_submitted():
+        if form.validate():
+            try:
+                accounts.request_email_change(
+                    current_user._get_current_object(), form.new_email.data, form.password.data
+                )
+            except (accounts.AccountError, InvalidEmail) as exc:
+                return render_template("auth/account.html", form=form, refused=str(exc)), 400
+            flash(f"We have sent a link to {form.new_email.data}. Open it to confirm the change.")
+            return redirect(url_for("auth.account_settings"), 303)
+        return render_template("auth/account.html", form=form), 400
+    return render_template("auth/account.html", form=form)
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str) -> Page:
+    """GET shows a button; only its POST changes the address (mail scanners open links)."""
+    try:
+        account_tokens.peek(TokenPurpose.EMAIL_CHANGE, token)
+        if request.method == "POST":
+            account = accounts.confirm_email_change(token)
+            flash(f"Your email address is now {account.email}.")
+            return redirect(url_for("auth.sign_in"), 303)
+    except account_tokens.TokenInvalid as exc:
+        return _link_problem(exc, None, None)
+    return render_template("auth/confirm_email_change.html")
+
+
+def _link_problem(exc: Exception, next_url: str | None, next_label: str | None) -> Page:
+    html = render_template(
+        "auth/link_problem.html", problem=str(exc), next_url=next_url, next_label=next_label
+    )
+    return html, 410

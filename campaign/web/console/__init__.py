@@ -1,0 +1,7 @@
+"""The coordinator console: applications, partners, coordinators, the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("console", __name__)
+
+from campaign.web.console import routes  # noqa: E402, F401

@@ -1,0 +1,173 @@
+"""Console views: coordinators only; thin, each calls a service."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+from werkzeug.wrappers import Response
+
+from campaign.extensions import db
+from campaign.models import (
+    Account,
+    ApplicationStatus,
+    AuditEvent,
+    Partner,
+    PartnerApplication,
+    PartnerStatus,
+    Role,
+)
+from campaign.services import accounts, partners
+from campaign.services.emails import InvalidEmail
+from campaign.web.access import coordinator_required, current_actor
+from campaign.web.console import bp
+from campaign.web.console.forms import InviteCoordinatorForm, RejectForm
+from campaign.web.pagination import paginate
+
+Page = str | Response | tuple[str, int]
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@bp.get("/")
+@coordinator_required
+def home() -> Response:
+    return redirect(url_for("console.applications"))
+
+
+@bp.get("/applications")
+@coordinator_required
+def applications() -> str:
+    status = request.args.get("status", "pending")
+    query = select(PartnerApplication).order_by(PartnerApplication.created_at.desc())
+    if status in {s.value for s in ApplicationStatus}:
+        query = query.where(PartnerApplication.status == status)
+    if q := request.args.get("q", "").strip()[:100]:
+        query = query.where(
+            or_(
+                PartnerApplication.organization_name.ilike(_like(q)),
+                PartnerApplication.contact_email.ilike(_like(q)),
+            )
+        )
+    return render_template(
+        "console/applications.html",
+        page=paginate(query),
+        status=status,
+        q=q,
+        statuses=[s.value for s in ApplicationStatus],
+    )
+
+
+def _application_or_404(application_id: int) -> PartnerApplication:
+    return db.session.get(PartnerApplication, application_id) or abort(404)
+
+
+@bp.get("/applications/<int:application_id>")
+@coordinator_required
+def application(application_id: int) -> str:
+    return render_template(
+        "console/application.html",
+        application=_application_or_404(application_id),
+        form=RejectForm(),
+    )
+
+
+@bp.post("/applications/<int:application_id>/approve")
+@coordinator_required
+def approve(application_id: int) -> Page:
+    application = _application_or_404(application_id)
+    try:
+        partner = partners.approve_application(current_actor(), application.id)
+    except partners.PartnerError as exc:
+        return render_template(
+            "console/application.html", application=application, form=RejectForm(), refused=str(exc)
+        ), 409
+    flash(f"{partner.name} is now a partner; its contact has been invited.")
+    return redirect(url_for("console.applications"), 303)
+
+
+@bp.post("/applications/<int:application_id>/reject")
+@coordinator_required
+def reject(application_id: int) -> Page:
+    application = _application_or_404(application_id)
+    form = RejectForm()
+    if not form.validate():
+        return render_template("console/application.html", application=application, form=form), 400
+    try:
+        partners.reject_application(current_actor(), application.id, form.reason.data)
+    except partners.PartnerError as exc:
+        return render_template(
+            "console/application.html", application=application, form=form, refused=str(exc)
+        ), 409
+    flash(f"The application from {application.organization_name} was rejected.")
+    return redirect(url_for("console.applications"), 303)
+
+
+@bp.get("/partners")
+@coordinator_required
+def partner_list() -> str:
+    query = select(Partner).order_by(Partner.name)
+    status = request.args.get("status", "")
+    if status in {s.value for s in PartnerStatus}:
+        query = query.where(Partner.status == status)
+    if q := request.args.get("q", "").strip()[:100]:
+        query = query.where(Partner.name.ilike(_like(q)))
+    return render_template(
+        "console/partners.html",
+        page=paginate(query),
+        q=q,
+        status=status,
+        statuses=[s.value for s in PartnerStatus],
+    )
+
+
+@bp.route("/partners/<int:partner_id>/<any(suspend, reinstate):change>", methods=["GET", "POST"])
+@coordinator_required
+def change_partner(partner_id: int, change: str) -> Page:
+    """GET asks for confirmation; POST does it."""
+    partner = db.session.get(Partner, partner_id) or abort(404)
+    if request.method == "GET":
+        return render_template(
+            "console/confirm_partner_change.html", partner=partner, change=change
+        )
+    status = PartnerStatus.SUSPENDED if change == "suspend" else PartnerStatus.APPROVED
+    try:
+        partners.set_partner_status(current_actor(), partner.id, status)
+    except partners.PartnerError as exc:
+        flash(str(exc))
+        return redirect(url_for("console.partner_list"), 303)
+    flash(f"{partner.name} is {'suspended' if change == 'suspend' else 'reinstated'}.")
+    return redirect(url_for("console.partner_list"), 303)
+
+
+@bp.route("/coordinators/invite", methods=["GET", "POST"])
+@coordinator_required
+def invite_coordinator() -> Page:
+    form = InviteCoordinatorForm()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("console/invite.html", form=form), 400
+        try:
+            accounts.invite(current_actor(), form.email.data, Role.COORDINATOR, name=form.name.data)
+        except (accounts.AccountError, InvalidEmail) as exc:
+            return render_template("console/invite.html", form=form, refused=str(exc)), 400
+        flash(f"An invitation is on its way to {form.email.data}.")
+        return redirect(url_for("console.invite_coordinator"), 303)
+    return render_template("console/invite.html", form=form)
+
+
+@bp.get("/audit")
+@coordinator_required
+def audit_log() -> str:
+    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if action := request.args.get("action", "").strip()[:60]:
+        query = query.where(AuditEvent.action == action)
+    if actor := request.args.get("actor", "").strip()[:254]:
+        query = query.join(AuditEvent.actor).where(Account.email.ilike(_like(actor)))
+    actions = list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )
+    return render_template(
+        "console/audit.html", page=paginate(query), action=action, actor=actor, actions=actions
+    )
