@@ -6,8 +6,18 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from campaign.extensions import db
-from campaign.models import Campaign, CampaignStatus, Endorsement, Partner, PartnerStatus, Target
+from campaign.models import (
+    Account,
+    Campaign,
+    CampaignStatus,
+    Endorsement,
+    Partner,
+    PartnerStatus,
+    Role,
+    Target,
+)
 from campaign.services import dispatcher, outbox
+from campaign.services.accounts import hash_password
 
 
 class _Base(SQLAlchemyModelFactory):
@@ -74,3 +84,24 @@ def queued_email(recipient: str) -> dispatcher.QueuedEmail:
     )
     db.session.commit()
     return email
+
+
+class AccountFactory(_Base):
+    class Meta:
+        model = Account
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    name = factory.Sequence(lambda n: f"Person {n}")
+    # A real argon2id hash, made once: hashing per account would slow every test.
+    password_hash = factory.LazyFunction(lambda: _password_hash())
+    role = Role.COORDINATOR
+
+
+PASSWORD = "correct horse battery staple"
+_hash_cache: list[str] = []
+
+
+def _password_hash() -> str:
+    if not _hash_cache:
+        _hash_cache.append(hash_password(PASSWORD))
+    return _hash_cache[0]
