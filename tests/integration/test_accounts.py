@@ -34,10 +34,9 @@ def test_a_coordinator_signs_in_and_out(client):
     AccountFactory(email="kim@coalition.example.org")
     response = sign_in(client, "Kim@Coalition.example.org ")
     assert (
-        (response.status_code == 303
-        and response.headers["Location"].endswith("/console/applications"))
-        or response.headers["Location"].endswith("/console/")
-    )
+        response.status_code == 303
+        and response.headers["Location"].endswith("/console/applications")
+    ) or response.headers["Location"].endswith("/console/")
     assert client.get("/console/applications").status_code == 200
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie

@@ -1,0 +1,116 @@
+"""Every route in the app, as every kind of person: each gets exactly what its role allows,
+and nobody ever gets a 500."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from campaign.extensions import db
+from campaign.models import PartnerApplication, Role
+from tests.conftest import csrf_token
+from tests.integration.test_accounts import sign_in
+from tests.support.factories import AccountFactory, CampaignFactory, PartnerFactory
+
+PERSONAS = ["anonymous", "member_a", "admin_a", "admin_b", "coordinator"]
+ADMIN_ONLY = {"portal.endorse", "portal.withdraw"}
+# Signing in and out change who is asking; they have tests of their own.
+SKIPPED = {"auth.sign_in", "auth.sign_out"}
+
+
+def expectation(endpoint: str, persona: str) -> str:
+    area = endpoint.split(".")[0]
+    if area == "console":
+        return {"anonymous": "sign-in", "coordinator": "view"}.get(persona, "forbidden")
+    if area == "portal":
+        if persona == "anonymous":
+            return "sign-in"
+        if persona == "coordinator" or (persona == "member_a" and endpoint in ADMIN_ONLY):
+            return "forbidden"
+        return "view"
+    if endpoint == "auth.account_settings":
+        return "sign-in" if persona == "anonymous" else "view"
+    return "public"
+
+
+@pytest.fixture
+def world(app: Flask):
+    campaign = CampaignFactory()
+    partner_a, partner_b = PartnerFactory(), PartnerFactory()
+    accounts = {
+        "member_a": AccountFactory(role=Role.PARTNER_MEMBER, partner_id=partner_a.id),
+        "admin_a": AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner_a.id),
+        "admin_b": AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner_b.id),
+        "coordinator": AccountFactory(role=Role.COORDINATOR),
+    }
+    application = PartnerApplication(
+        organization_name="Applicant",
+        website="https://applicant.example.org",
+        website_key="applicant.example.org",
+        description="d",
+        focus_areas=["youth"],
+        states_served=["CA"],
+        constituency_size="under-1k",
+        contact_name="C",
+        contact_title="T",
+        contact_email="c@applicant.example.org",
+        contact_email_key="c@applicant.example.org",
+        statement_version="2026-11",
+        agreed_at=db.func.now(),
+    )
+    db.session.add(application)
+    db.session.commit()
+    values = {
+        "slug": campaign.slug,
+        "token": "t" * 43,
+        "application_id": application.id,
+        "partner_id": partner_a.id,
+        "campaign_id": campaign.id,
+        "change": "suspend",
+        "filename": "css/chorus.css",
+    }
+    return accounts, values
+
+
+def routes(app: Flask, values: dict) -> list[tuple[str, str, str]]:
+    found = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint in SKIPPED:
+                continue
+            url = app.url_map.bind("localhost").build(
+                rule.endpoint, {arg: values[arg] for arg in rule.arguments}
+            )
+            for method in ("GET", "POST"):
+                if method in rule.methods:
+                    found.append((rule.endpoint, method, url))
+    return found
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_route_as_every_persona(app, client, world, persona):
+    accounts, values = world
+    if persona != "anonymous":
+        assert sign_in(client, accounts[persona].email).status_code == 303
+    token = csrf_token(client, "/partner")
+    walked = routes(app, values)
+    assert {"console.approve", "portal.endorse", "public.sign", "auth.account_settings"} <= {
+        endpoint for endpoint, _, _ in walked
+    }
+    for endpoint, method, url in walked:
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token})
+        status, where = response.status_code, response.headers.get("Location", "")
+        label = f"{persona} {method} {url} ({endpoint}) -> {status}"
+        assert status < 500, label
+        expected = expectation(endpoint, persona)
+        if expected == "sign-in":
+            assert status == 302 and "/sign-in" in where, label
+        elif expected == "forbidden":
+            assert status == 403, label
+        elif expected == "view":
+            assert status not in (401, 403) and "/sign-in" not in where, label
+        else:
+            assert status != 403, label
