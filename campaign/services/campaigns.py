@@ -84,7 +84,7 @@ def public_endorsements(campaign: Campaign) -> list[Endorsement]:
             select(Endorsement)
             .join(Endorsement.partner)
             .where(Endorsement.campaign_id == campaign.id, Partner.status == PartnerStatus.APPROVED)
-            .options(contains_eager(Endorsement.partner))
+            .options(contains_eager(Endorsement.partner).defer(Partner.logo))
             .order_by(Partner.name)
         )
     )

@@ -20,12 +20,16 @@ from campaign.models import (
     Role,
 )
 from campaign.models._types import utcnow
-from campaign.services import accounts, audit, dispatcher, outbox
+from campaign.services import accounts, audit, dispatcher, logos, outbox
 from campaign.services.audit import Actor
 
 
 class PartnerError(ValueError):
     """A refused request about a partner; the text says why, for the person who asked."""
+
+
+class NoSuchMember(PartnerError):
+    """Not a member of the acting admin's organization (perhaps of another one)."""
 
 
 def _slug(name: str) -> str:
@@ -187,3 +191,82 @@ def coalition_size() -> int:
     return db.session.scalar(
         select(func.count()).select_from(Partner).where(Partner.status == PartnerStatus.APPROVED)
     )
+
+
+def update_profile(
+    actor: Actor, account: Account, mission: str, website: str, logo: bytes | None
+) -> Partner:
+    """The admin's own organization: mission, website and, if given, a new logo. A refused
+    logo leaves the old one in place and changes nothing else either."""
+    partner = _partner_of(account)
+    prepared = logos.prepare_logo(logo) if logo is not None else None
+    partner.mission = mission.strip()
+    partner.website = website.strip()
+    if prepared is not None:
+        partner.logo = prepared
+        partner.logo_version = (partner.logo_version or 0) + 1
+    audit.record(actor, "partner.profile", "partner", partner.id, logo=prepared is not None)
+    db.session.commit()
+    return partner
+
+
+def team(partner_id: int) -> list[Account]:
+    return list(
+        db.session.scalars(
+            select(Account)
+            .where(Account.partner_id == partner_id, Account.disabled_at.is_(None))
+            .order_by(Account.name, Account.email)
+        )
+    )
+
+
+def _teammate(account: Account, member_id: int) -> Account:
+    """A member of the acting admin's own organization, or PartnerError (never another's)."""
+    member = db.session.get(Account, member_id)
+    if member is None or member.partner_id != account.partner_id or member.disabled_at:
+        raise NoSuchMember("There is no such member of your organization.")
+    return member
+
+
+def _admins_left(partner_id: int, without: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Account)
+        .where(
+            Account.partner_id == partner_id,
+            Account.role == Role.PARTNER_ADMIN,
+            Account.disabled_at.is_(None),
+            Account.id != without,
+        )
+    )
+
+
+def change_role(actor: Actor, account: Account, member_id: int, role: Role) -> Account:
+    _partner_of(account)
+    if role not in (Role.PARTNER_ADMIN, Role.PARTNER_MEMBER):
+        raise PartnerError("Choose administrator or member.")
+    member = _teammate(account, member_id)
+    if role == Role.PARTNER_MEMBER and not _admins_left(member.partner_id, member.id):
+        raise PartnerError("Your organization needs at least one administrator.")
+    member.role = role
+    audit.record(actor, "team.role", "account", member.id, role=role.value)
+    db.session.commit()
+    return member
+
+
+def remove_member(actor: Actor, account: Account, member_id: int) -> Account:
+    _partner_of(account)
+    member = _teammate(account, member_id)
+    if member.role == Role.PARTNER_ADMIN and not _admins_left(member.partner_id, member.id):
+        raise PartnerError("Your organization needs at least one administrator.")
+    member.disabled_at = utcnow()
+    audit.record(actor, "team.remove", "account", member.id, email=member.email)
+    db.session.commit()
+    return member
+
+
+def invite_member(actor: Actor, account: Account, email: str, role: Role, name: str = "") -> None:
+    partner = _partner_of(account)
+    if role not in (Role.PARTNER_ADMIN, Role.PARTNER_MEMBER):
+        raise PartnerError("Choose administrator or member.")
+    accounts.invite(actor, email, role, partner, name=name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, ValidationError
@@ -35,3 +36,10 @@ class ChorusForm(FlaskForm):
 
     class Meta:
         csrf = False
+
+
+def check_website(field: Field) -> None:
+    """A full http(s) address with a host: the only kind of link we show or follow."""
+    parts = urlsplit(field.data or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("Enter the full address, like https://example.org.")

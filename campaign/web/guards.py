@@ -30,6 +30,11 @@ def _is_utf8(encoded: bytes) -> bool:
 
 def register_guards(app: Flask) -> None:
     @app.before_request
+    def allow_uploads() -> None:
+        if request.endpoint in UPLOAD_ENDPOINTS:  # before CSRF reads the body
+            request.max_content_length = UPLOAD_LIMIT
+
+    @app.before_request
     def refuse_undecodable_input() -> None:
         if "\x00" in request.path:
             abort(404)
@@ -48,6 +53,10 @@ def register_guards(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+
+# Forms that take a file; the service says what size it accepts (a logo: 1 MB).
+UPLOAD_ENDPOINTS = {"portal.profile"}
+UPLOAD_LIMIT = 2 * 1024 * 1024
 
 # Pages whose address holds a one-time token.
 NO_STORE_ENDPOINTS = {

@@ -13,7 +13,16 @@ from tests.integration.test_accounts import sign_in
 from tests.support.factories import AccountFactory, CampaignFactory, PartnerFactory
 
 PERSONAS = ["anonymous", "member_a", "admin_a", "admin_b", "coordinator"]
-ADMIN_ONLY = {"portal.endorse", "portal.withdraw"}
+ADMIN_ONLY = {
+    "portal.endorse",
+    "portal.withdraw",
+    "portal.profile",
+    "portal.invite_member",
+    "portal.change_role",
+    "portal.remove_member",
+}
+# Objects that belong to partner A: partner B's admin must not even learn they exist.
+PARTNER_A_OBJECTS = {"portal.change_role", "portal.remove_member"}
 # Signing in and out change who is asking; they have tests of their own.
 SKIPPED = {"auth.sign_in", "auth.sign_out"}
 
@@ -27,6 +36,8 @@ def expectation(endpoint: str, persona: str) -> str:
             return "sign-in"
         if persona == "coordinator" or (persona == "member_a" and endpoint in ADMIN_ONLY):
             return "forbidden"
+        if persona == "admin_b" and endpoint in PARTNER_A_OBJECTS:
+            return "not-found"
         return "view"
     if endpoint == "auth.account_settings":
         return "sign-in" if persona == "anonymous" else "view"
@@ -68,6 +79,8 @@ def world(app: Flask):
         "campaign_id": campaign.id,
         "change": "suspend",
         "filename": "css/chorus.css",
+        "member_id": accounts["member_a"].id,
+        "partner_slug": partner_a.slug,
     }
     return accounts, values
 
@@ -78,9 +91,10 @@ def routes(app: Flask, values: dict) -> list[tuple[str, str, str]]:
         for rule in app.url_map.iter_rules():
             if rule.endpoint in SKIPPED:
                 continue
-            url = app.url_map.bind("localhost").build(
-                rule.endpoint, {arg: values[arg] for arg in rule.arguments}
-            )
+            args = {arg: values[arg] for arg in rule.arguments}
+            if rule.endpoint.startswith("public.partner_"):
+                args["slug"] = values["partner_slug"]
+            url = app.url_map.bind("localhost").build(rule.endpoint, args)
             for method in ("GET", "POST"):
                 if method in rule.methods:
                     found.append((rule.endpoint, method, url))
@@ -110,6 +124,8 @@ def test_every_route_as_every_persona(app, client, world, persona):
             assert status == 302 and "/sign-in" in where, label
         elif expected == "forbidden":
             assert status == 403, label
+        elif expected == "not-found":
+            assert status == 404, label
         elif expected == "view":
             assert status not in (401, 403) and "/sign-in" not in where, label
         else:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import Length
+from flask_wtf.file import FileField
+from wtforms import (
+    EmailField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Length
 
-from campaign.web.fields import ChorusForm, ReadableText, strip
+from campaign.web.fields import ChorusForm, ReadableText, check_website, strip
 
 
 class EndorseForm(ChorusForm):
@@ -18,3 +27,53 @@ class EndorseForm(ChorusForm):
         ],
     )
     submit = SubmitField("Endorse this campaign")
+
+
+class ProfileForm(ChorusForm):
+    mission = TextAreaField(
+        "Your mission",
+        filters=[strip],
+        validators=[
+            DataRequired("Describe your organization's mission."),
+            Length(max=2000),
+            ReadableText(multiline=True),
+        ],
+    )
+    website = URLField(
+        "Website",
+        filters=[strip],
+        validators=[DataRequired("Enter your website."), Length(max=300), ReadableText()],
+    )
+    logo = FileField("New logo (PNG, JPEG or WebP, up to 1 MB)")
+    submit = SubmitField("Save the profile")
+
+    def validate_website(self, field: URLField) -> None:
+        check_website(field)
+
+
+class InviteMemberForm(ChorusForm):
+    name = StringField("Name", filters=[strip], validators=[Length(max=200), ReadableText()])
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[DataRequired("Enter their email address."), Length(max=254)],
+    )
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice("partner_member", "Member"),
+            SelectChoice("partner_admin", "Administrator"),
+        ],
+    )
+    submit = SubmitField("Send the invitation")
+
+
+class RoleForm(ChorusForm):
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice("partner_member", "Member"),
+            SelectChoice("partner_admin", "Administrator"),
+        ],
+    )
+    submit = SubmitField("Change the role")

@@ -7,12 +7,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign.extensions import db
-from campaign.models import Campaign, Partner
-from campaign.services import partners
+from campaign.models import Account, Campaign, Partner, Role
+from campaign.services import accounts, partners
 from campaign.services.campaigns import open_campaigns
+from campaign.services.emails import InvalidEmail
+from campaign.services.logos import LogoRefused
 from campaign.web.access import current_actor, partner_required
 from campaign.web.portal import bp
-from campaign.web.portal.forms import EndorseForm
+from campaign.web.portal.forms import EndorseForm, InviteMemberForm, ProfileForm, RoleForm
 
 Page = str | Response | tuple[str, int]
 
@@ -65,3 +67,114 @@ def withdraw(campaign_id: int) -> Page:
         return _render_home(refused=str(exc), status=409)
     flash(f"Your endorsement of {campaign.title} is withdrawn.")
     return redirect(url_for("portal.home"), 303)
+
+
+def _own_partner() -> Partner:
+    return db.session.get(Partner, current_user.partner_id)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@partner_required(admin=True)
+def profile() -> Page:
+    partner = _own_partner()
+    form = ProfileForm(obj=partner)
+    if form.is_submitted():
+        if form.validate():
+            upload = form.logo.data
+            try:
+                partners.update_profile(
+                    current_actor(),
+                    current_user,
+                    form.mission.data,
+                    form.website.data,
+                    upload.read() if upload and upload.filename else None,
+                )
+            except (partners.PartnerError, LogoRefused) as exc:
+                db.session.rollback()
+                return render_template(
+                    "portal/profile.html", form=form, partner=partner, refused=str(exc)
+                ), 400
+            flash("Your profile is saved.")
+            return redirect(url_for("portal.profile"), 303)
+        return render_template("portal/profile.html", form=form, partner=partner), 400
+    return render_template("portal/profile.html", form=form, partner=partner)
+
+
+def _team_page(
+    form: InviteMemberForm | None = None, refused: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    partner = _own_partner()
+    html = render_template(
+        "portal/team.html",
+        partner=partner,
+        members=partners.team(partner.id),
+        form=form or InviteMemberForm(),
+        role_form=RoleForm(),
+        refused=refused,
+    )
+    return html, status
+
+
+def _own_member(member_id: int) -> Account:
+    """A member of the signed-in admin's own organization, else 404 (even if it exists)."""
+    member = db.session.get(Account, member_id)
+    if member is None or member.partner_id != current_user.partner_id or member.disabled_at:
+        abort(404)
+    return member
+
+
+@bp.get("/team")
+@partner_required()
+def team() -> tuple[str, int]:
+    return _team_page()
+
+
+@bp.post("/team/invite")
+@partner_required(admin=True)
+def invite_member() -> Page:
+    form = InviteMemberForm()
+    if not form.validate():
+        return _team_page(form, status=400)
+    try:
+        partners.invite_member(
+            current_actor(), current_user, form.email.data, Role(form.role.data), form.name.data
+        )
+    except (partners.PartnerError, accounts.AccountError, InvalidEmail) as exc:
+        return _team_page(form, refused=str(exc), status=400)
+    flash(f"An invitation is on its way to {form.email.data}.")
+    return redirect(url_for("portal.team"), 303)
+
+
+@bp.post("/team/<int:member_id>/role")
+@partner_required(admin=True)
+def change_role(member_id: int) -> Page:
+    _own_member(member_id)
+    form = RoleForm()
+    if not form.validate():
+        return _team_page(status=400)
+    try:
+        member = partners.change_role(
+            current_actor(), current_user, member_id, Role(form.role.data)
+        )
+    except partners.NoSuchMember:
+        abort(404)
+    except partners.PartnerError as exc:
+        return _team_page(refused=str(exc), status=409)
+    now = "an administrator" if member.is_partner_admin else "a member"
+    flash(f"{member.name or member.email} is now {now}.")
+    return redirect(url_for("portal.team"), 303)
+
+
+@bp.route("/team/<int:member_id>/remove", methods=["GET", "POST"])
+@partner_required(admin=True)
+def remove_member(member_id: int) -> Page:
+    """GET asks for confirmation; POST removes."""
+    member = _own_member(member_id)
+    if request.method == "GET":
+        return render_template("portal/confirm_remove.html", member=member)
+    try:
+        partners.remove_member(current_actor(), current_user, member.id)
+    except partners.PartnerError as exc:
+        return _team_page(refused=str(exc), status=409)
+    flash(f"{member.name or member.email} no longer has access.")
+    return redirect(url_for("portal.team"), 303)

@@ -17,11 +17,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from campaign.services import applications
 from campaign.services.emails import InvalidEmail, check_email
 from campaign.services.places import US_ZIP, state_for_zip
 from campaign.services.statement import CONSTITUENCY_SIZES, FOCUS_AREAS
-from campaign.web.fields import ChorusForm, ReadableText, strip
+from campaign.web.fields import ChorusForm, ReadableText, check_website, strip
 
 
 class SignForm(ChorusForm):
@@ -161,10 +160,7 @@ class ApplicationForm(ChorusForm):
     submit = SubmitField("Send our application")
 
     def validate_website(self, field: URLField) -> None:
-        if not applications.website_key(field.data) or not field.data.lower().startswith(
-            ("http://", "https://")
-        ):
-            raise ValidationError("Enter the full address, like https://example.org.")
+        check_website(field)
 
     def validate_contact_email(self, field: EmailField) -> None:
         try:

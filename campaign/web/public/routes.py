@@ -16,6 +16,7 @@ from campaign.services.campaigns import (
     signable_campaign,
 )
 from campaign.services.links import external_url
+from campaign.services.partners import coalition_size
 from campaign.services.signing import Confirmation, SignatureRequest
 from campaign.web.page_cache import CSRF_PLACEHOLDER, cached_page, with_csrf_token
 from campaign.web.public import bp
@@ -32,7 +33,7 @@ def home() -> str:
 def _render_home() -> str:
     campaigns = open_campaigns()
     counts.refresh_stale_counts(campaigns)
-    return render_template("public/home.html", campaigns=campaigns)
+    return render_template("public/home.html", campaigns=campaigns, coalition_size=coalition_size())
 
 
 @bp.get("/campaigns/<slug>")
