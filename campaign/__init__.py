@@ -9,7 +9,7 @@ from flask import Flask
 
 from campaign import config as settings
 from campaign.celery import celery_init_app
-from campaign.extensions import csrf, db, limiter, login_manager, migrate
+from campaign.extensions import csrf, db, login_manager, migrate
 
 ROOT = settings.INSTANCE_DIR.parent
 
@@ -56,7 +56,6 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to see that page."

@@ -75,10 +75,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
         "CELERY": celery_settings(redis_url),
+        # Where services.throttle counts sign-in attempts.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        # A limiter that cannot reach Redis lets requests through rather than failing them.
-        "RATELIMIT_SWALLOW_ERRORS": True,
-        "RATELIMIT_HEADERS_ENABLED": True,
         # Signed-in sessions end after this long without a request (idle timeout).
         "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_IDLE_MINUTES", "30")) * 60,
     }

@@ -1,7 +1,5 @@
 """Extension objects, created unbound and attached to the app in create_app."""
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,5 +27,3 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-# Storage comes from RATELIMIT_STORAGE_URI: Redis when configured, else this process's memory.
-limiter = Limiter(key_func=get_remote_address)

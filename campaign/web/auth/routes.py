@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from campaign.extensions import limiter
 from campaign.models import Account, Role, TokenPurpose
-from campaign.services import account_tokens, accounts
+from campaign.services import account_tokens, accounts, throttle
 from campaign.services.emails import InvalidEmail
 from campaign.web.auth import bp
 from campaign.web.auth.forms import (
@@ -37,10 +36,6 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and "\\" not in target else None
 
 
-def _email_key() -> str:
-    return "sign-in:" + request.form.get("email", "").strip().lower()
-
-
 def _begin_session(account: Account) -> None:
     session.clear()  # nothing from before sign-in carries over (session fixation)
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without a request
@@ -48,13 +43,16 @@ def _begin_session(account: Account) -> None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("5 per minute", methods=["POST"], key_func=_email_key)
 def sign_in() -> Page:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignInForm()
     if form.is_submitted():
+        if not (
+            throttle.allow("20/minute", "sign-in-address", request.remote_addr or "")
+            and throttle.allow("5/minute", "sign-in-email", request.form.get("email", "").strip())
+        ):
+            abort(429)
         if form.validate():
             account = accounts.authenticate(form.email.data, form.password.data)
             if account is not None:
@@ -74,10 +72,11 @@ def sign_out() -> Response:
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit("5 per minute", methods=["POST"])
 def request_reset() -> Page:
     form = ResetRequestForm()
     if form.is_submitted():
+        if not throttle.allow("5/minute", "reset", request.remote_addr or ""):
+            abort(429)
         if not form.validate():
             return render_template("auth/reset_request.html", form=form), 400
         accounts.request_password_reset(form.email.data)
