@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campaign import config as settings
 from campaign.celery import celery_init_app
@@ -25,6 +26,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_environment())
     app.config.update(config or {})
     configure_logging(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     from campaign.web.guards import register_guards
 
     register_guards(app)  # before CSRF, which reads the form
@@ -63,9 +68,14 @@ def register_extensions(app: Flask) -> None:
     from campaign.models import Account
 
     @login_manager.user_loader
-    def load_account(account_id: str) -> Account | None:
-        account = db.session.get(Account, int(account_id)) if account_id.isdigit() else None
-        return account if account is not None and account.is_active else None
+    def load_account(session_id: str) -> Account | None:
+        account_id, _, version = session_id.partition(":")
+        if not (account_id.isdigit() and version.isdigit()):
+            return None
+        account = db.session.get(Account, int(account_id))
+        if account is None or not account.is_active or account.session_version != int(version):
+            return None
+        return account
 
 
 def register_blueprints(app: Flask) -> None:

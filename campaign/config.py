@@ -75,6 +75,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
         "CELERY": celery_settings(redis_url),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none). Needed
+        # for the right client address in rate limits and the audit log behind TLS proxies.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # Where services.throttle counts sign-in attempts.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Signed-in sessions end after this long without a request (idle timeout).
@@ -89,6 +92,7 @@ def celery_settings(redis_url: str | None) -> dict[str, Any]:
         "task_routes": {
             "campaign.tasks.mail.send_transactional": {"queue": "mail.transactional"},
             "campaign.tasks.mail.send_bulk": {"queue": "mail.bulk"},
+            "campaign.tasks.accounts.send_password_reset": {"queue": "mail.transactional"},
         },
         "beat_schedule": {
             "relay-outbox": {"task": "campaign.tasks.mail.relay_outbox", "schedule": 30.0},

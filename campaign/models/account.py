@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
@@ -31,6 +31,9 @@ class Account(db.Model):
     # Set when a partner removes the member or a coordinator closes the account.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session's user id: bumping it ends every session of the account (sign-out,
+    # a new password or email address), even one whose cookie was copied.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Flask-Login's user interface.
@@ -42,7 +45,7 @@ class Account(db.Model):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_coordinator(self) -> bool:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from campaign.extensions import db
-from campaign.models import Account, Partner, Role, TokenPurpose
+from campaign.models import Account, AccountToken, Partner, Role, TokenPurpose
 from campaign.models._types import utcnow
 from campaign.services import account_tokens, audit, dispatcher, outbox
 from campaign.services.audit import Actor
 from campaign.services.emails import check_email
 from campaign.services.links import external_url
+
+log = logging.getLogger(__name__)
 
 # argon2-cffi's defaults are RFC 9106's low-memory profile (argon2id, 64 MiB, t=3, p=4),
 # above OWASP's minimum.
@@ -81,11 +87,13 @@ def authenticate(email: str, password: str) -> Account | None:
 def invite(
     actor: Actor, email: str, role: Role, partner: Partner | None = None, name: str = ""
 ) -> None:
-    """Email an invitation to set a password and join as role (for partner, if given)."""
+    """Email an invitation to set a password and join as role (for partner, if given). A
+    closed account can be invited back; an active one cannot be invited again."""
     email = check_email(email).lower()
     if (role == Role.COORDINATOR) == (partner is not None):
         raise AccountError("Coordinators belong to no partner; partner staff belong to one.")
-    if account_by_email(email):
+    existing = account_by_email(email)
+    if existing is not None and existing.is_active:
         raise AccountError(f"{email} already has an account.")
     token = account_tokens.issue(
         TokenPurpose.INVITATION,
@@ -116,23 +124,58 @@ def invite(
     dispatcher.dispatch([email_row])
 
 
-def accept_invitation(token: str, name: str, password: str) -> Account:
-    """Create the invited account with the chosen password; the link then stops working."""
+def accept_invitation(token: str, name: str, password: str, ip: str | None = None) -> Account:
+    """Create the invited account (or reopen a closed one) with the chosen password; the
+    link then stops working."""
     check_password(password)
     invitation = account_tokens.spend(TokenPurpose.INVITATION, token)
-    if account_by_email(invitation.email):
+    account = account_by_email(invitation.email)
+    if account is not None and account.is_active:
         db.session.rollback()
         raise AccountError("An account for this email already exists. Sign in instead.")
-    account = Account(
-        email=invitation.email,
-        name=name,
-        password_hash=hash_password(password),
-        role=invitation.role,
-        partner_id=invitation.partner_id,
-    )
-    db.session.add(account)
+    if account is None:
+        account = Account(email=invitation.email)
+        db.session.add(account)
+    account.name = name
+    account.password_hash = hash_password(password)
+    account.role = invitation.role
+    account.partner_id = invitation.partner_id
+    account.disabled_at = None
+    account.session_version = (account.session_version or 0) + 1
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same invitee, accepting twice at once
+        db.session.rollback()
+        raise AccountError("An account for this email already exists. Sign in instead.") from exc
+    audit.record(Actor(account.id, ip), "account.accept_invitation", "account", account.id)
     db.session.commit()
     return account
+
+
+def end_sessions(account: Account) -> None:
+    """Sign the account out everywhere: every session cookie issued so far stops working."""
+    account.session_version = (account.session_version or 0) + 1
+    db.session.commit()
+
+
+def _void_tokens(account_id: int) -> None:
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.account_id == account_id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def ask_for_password_reset(email: str) -> None:
+    """Hand the request to a worker, so the page answers in the same time whether or not the
+    address has an account (looking it up here would tell by the delay)."""
+    celery = current_app.extensions["celery"]
+    try:
+        celery.tasks["campaign.tasks.accounts.send_password_reset"].apply_async(
+            args=[email.strip()[:254]], retry=False
+        )
+    except Exception:  # the person can ask again; nothing else depends on it
+        log.exception("could not queue a password reset")
 
 
 def request_password_reset(email: str) -> None:
@@ -150,7 +193,8 @@ def request_password_reset(email: str) -> None:
     dispatcher.dispatch([email_row])
 
 
-def reset_password(token: str, password: str) -> Account:
+def reset_password(token: str, password: str, ip: str | None = None) -> Account:
+    """Set a new password; every other session and emailed link of the account stops working."""
     check_password(password)
     row = account_tokens.spend(TokenPurpose.PASSWORD_RESET, token)
     account = db.session.get(Account, row.account_id)
@@ -158,6 +202,9 @@ def reset_password(token: str, password: str) -> Account:
         db.session.rollback()
         raise account_tokens.TokenInvalid("This link no longer works.")
     account.password_hash = hash_password(password)
+    account.session_version = (account.session_version or 0) + 1
+    _void_tokens(account.id)
+    audit.record(Actor(account.id, ip), "account.reset_password", "account", account.id)
     db.session.commit()
     return account
 
@@ -179,12 +226,36 @@ def request_email_change(account: Account, new_email: str, password: str) -> Non
     dispatcher.dispatch([email_row])
 
 
-def confirm_email_change(token: str) -> Account:
+def confirm_email_change(token: str, ip: str | None = None) -> Account:
+    """Move the account to the new address; its sessions and other links stop working."""
     row = account_tokens.spend(TokenPurpose.EMAIL_CHANGE, token)
     account = db.session.get(Account, row.account_id)
-    if account is None or account_by_email(row.email):
+    if account is None or not account.is_active or account_by_email(row.email):
         db.session.rollback()
         raise account_tokens.TokenInvalid("This address can no longer be used for the account.")
+    old = account.email
     account.email = row.email
-    db.session.commit()
+    account.session_version = (account.session_version or 0) + 1
+    _void_tokens(account.id)
+    audit.record(
+        Actor(account.id, ip), "account.change_email", "account", account.id, old=old, new=row.email
+    )
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the address was taken a moment ago
+        db.session.rollback()
+        raise account_tokens.TokenInvalid("This address is already in use.") from exc
     return account
+
+
+def void_invitations_from(account_id: int) -> None:
+    """Invitations a removed member sent stop working (they could invite themselves back)."""
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.created_by_id == account_id,
+            AccountToken.purpose == TokenPurpose.INVITATION,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )

@@ -10,7 +10,8 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 1024 * 1024
 MAX_SIDE = 400
-ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP"}
+# MPO is the JPEG variant many phone cameras write.
+ALLOWED_FORMATS = {"PNG", "JPEG", "MPO", "WEBP"}
 
 
 class LogoRefused(ValueError):

@@ -6,6 +6,7 @@ import re
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from campaign.extensions import db
 from campaign.models import (
@@ -43,7 +44,10 @@ def _slug(name: str) -> str:
 
 def _pending_application(application_id: int) -> PartnerApplication:
     application = db.session.scalar(
-        select(PartnerApplication).where(PartnerApplication.id == application_id).with_for_update()
+        select(PartnerApplication)
+        .where(PartnerApplication.id == application_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the row as locked, not as first loaded
     )
     if application is None:
         raise PartnerError("There is no such application.")
@@ -71,7 +75,11 @@ def approve_application(actor: Actor, application_id: int) -> Partner:
         status=PartnerStatus.APPROVED,
     )
     db.session.add(partner)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # another partner took the same name a moment ago
+        db.session.rollback()
+        raise PartnerError("Approval clashed with another; please try again.") from exc
     application.status = ApplicationStatus.APPROVED
     application.decided_at = utcnow()
     application.decided_by_id = actor.account_id
@@ -159,7 +167,11 @@ def endorse(actor: Actor, account: Account, campaign_id: int, statement: str) ->
         endorsement = Endorsement(partner_id=partner.id, campaign_id=campaign.id)
         db.session.add(endorsement)
     endorsement.statement = statement.strip()
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # a double click: the other request endorsed first
+        db.session.rollback()
+        raise PartnerError("Your organization already endorses this campaign.") from exc
     audit.record(actor, "campaign.endorse", "campaign", campaign.id, partner_id=partner.id)
     db.session.commit()
     return endorsement
@@ -260,6 +272,8 @@ def remove_member(actor: Actor, account: Account, member_id: int) -> Account:
     if member.role == Role.PARTNER_ADMIN and not _admins_left(member.partner_id, member.id):
         raise PartnerError("Your organization needs at least one administrator.")
     member.disabled_at = utcnow()
+    member.session_version = (member.session_version or 0) + 1
+    accounts.void_invitations_from(member.id)
     audit.record(actor, "team.remove", "account", member.id, email=member.email)
     db.session.commit()
     return member

@@ -201,3 +201,64 @@ def test_partner_staff_land_in_the_portal(client):
     response = sign_in(client, "ana@partner.example.org")
     assert response.headers["Location"].endswith("/portal/")
     assert partner.name in client.get("/portal/").get_data(as_text=True)
+
+
+def copy_session(source, target) -> None:
+    cookie = source.get_cookie("session")
+    target.set_cookie("session", cookie.value)
+
+
+def test_signing_out_ends_every_session_even_a_copied_cookie(client, app):
+    account = AccountFactory(email="kim@coalition.example.org")
+    sign_in(client, account.email)
+    thief = app.test_client()
+    copy_session(client, thief)
+    assert thief.get("/console/applications").status_code == 200
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/account")})
+    assert thief.get("/console/applications").status_code == 302
+
+
+def test_a_new_password_ends_other_sessions_and_voids_other_links(client, app, mailbox):
+    account = AccountFactory(email="kim@coalition.example.org")
+    elsewhere = app.test_client()
+    sign_in(elsewhere, account.email)
+    for _ in range(2):
+        client.post(
+            "/reset", data={"email": account.email, "csrf_token": csrf_token(client, "/reset")}
+        )
+    first, second = (link_in(m) for m in mailbox.wait_for(account.email, 2))
+    new = "a brand new passphrase"
+    client.post(
+        first, data={"password": new, "repeat": new, "csrf_token": csrf_token(client, first)}
+    )
+    assert elsewhere.get("/console/applications").status_code == 302
+    assert client.get(second).status_code == 410
+
+
+def test_the_audit_log_records_the_real_client_behind_a_trusted_proxy(app, client, mailbox):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from campaign.models import AuditEvent
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
+    account = AccountFactory(email="kim@coalition.example.org")
+    headers = {"X-Forwarded-For": "203.0.113.9"}
+    client.post(
+        "/sign-in",
+        headers=headers,
+        data={
+            "email": account.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client, "/sign-in"),
+        },
+    )
+    client.post(
+        "/console/coordinators/invite",
+        headers=headers,
+        data={
+            "email": "lee@coalition.example.org",
+            "csrf_token": csrf_token(client, "/console/coordinators/invite"),
+        },
+    )
+    event = db.session.scalar(select(AuditEvent))
+    assert event.ip_address == "203.0.113.9"

@@ -187,3 +187,50 @@ def test_a_partner_page_lists_its_endorsements_and_the_home_page_counts_partners
     assert client.get("/partners/gone").status_code == 404
     home = client.get("/").get_data(as_text=True)
     assert "1 partner organization</a> and counting" in home
+
+
+def test_a_removed_admins_invitations_stop_working_and_a_member_can_come_back(
+    client, admin, app, mailbox
+):
+    other_admin = AccountFactory(role=Role.PARTNER_ADMIN, partner_id=admin.partner_id)
+    rogue = app.test_client()
+    sign_in(rogue, other_admin.email)
+    post(
+        rogue,
+        "/portal/team/invite",
+        "/portal/team",
+        email="me2@elsewhere.example.org",
+        role="partner_admin",
+    )
+    pending = link_in(mailbox.wait_for("me2@elsewhere.example.org")[0])
+    post(client, f"/portal/team/{other_admin.id}/remove", "/portal/team")
+    assert client.get(pending).status_code == 410
+
+    post(
+        client,
+        "/portal/team/invite",
+        "/portal/team",
+        email=other_admin.email,
+        role="partner_member",
+    )
+    welcome_back = link_in(mailbox.wait_for(other_admin.email)[0])
+    returning = app.test_client()
+    returning.post(
+        welcome_back,
+        data={
+            "name": "Back",
+            "password": "a long passphrase!",
+            "repeat": "a long passphrase!",
+            "csrf_token": csrf_token(returning, welcome_back),
+        },
+    )
+    db.session.refresh(other_admin)
+    assert other_admin.disabled_at is None and other_admin.role == Role.PARTNER_MEMBER
+
+
+def test_a_phone_photo_is_accepted_as_a_logo(client, admin):
+    out = io.BytesIO()
+    frames = [Image.new("RGB", (640, 480), (10, 20, 30)), Image.new("RGB", (640, 480))]
+    frames[0].save(out, format="MPO", save_all=True, append_images=frames[1:])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    assert upload(client, out.getvalue(), "photo.jpg").status_code == 303

@@ -65,6 +65,8 @@ def sign_in() -> Page:
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user._get_current_object())  # copied cookies too
     logout_user()
     session.clear()
     flash("You have signed out.")
@@ -79,7 +81,7 @@ def request_reset() -> Page:
             abort(429)
         if not form.validate():
             return render_template("auth/reset_request.html", form=form), 400
-        accounts.request_password_reset(form.email.data)
+        accounts.ask_for_password_reset(form.email.data)
         return render_template("auth/reset_sent.html")
     return render_template("auth/reset_request.html", form=form)
 
@@ -95,7 +97,7 @@ def reset_password(token: str) -> Page:
         if not form.validate():
             return render_template("auth/reset_password.html", form=form), 400
         try:
-            account = accounts.reset_password(token, form.password.data)
+            account = accounts.reset_password(token, form.password.data, request.remote_addr)
         except account_tokens.TokenInvalid as exc:
             return _link_problem(exc, url_for("auth.request_reset"), "Ask for a new reset link")
         _begin_session(account)
@@ -117,7 +119,9 @@ def accept_invitation(token: str) -> Page:
                 "auth/accept_invitation.html", form=form, invitation=invitation
             ), 400
         try:
-            account = accounts.accept_invitation(token, form.name.data, form.password.data)
+            account = accounts.accept_invitation(
+                token, form.name.data, form.password.data, request.remote_addr
+            )
         except account_tokens.TokenInvalid as exc:
             return _link_problem(exc, None, None)
         except accounts.AccountError as exc:
@@ -152,7 +156,7 @@ def confirm_email_change(token: str) -> Page:
     try:
         account_tokens.peek(TokenPurpose.EMAIL_CHANGE, token)
         if request.method == "POST":
-            account = accounts.confirm_email_change(token)
+            account = accounts.confirm_email_change(token, request.remote_addr)
             flash(f"Your email address is now {account.email}.")
             return redirect(url_for("auth.sign_in"), 303)
     except account_tokens.TokenInvalid as exc:
