@@ -174,3 +174,27 @@ def test_a_suspended_partner_cannot_endorse(client):
     response = post(client, f"/portal/campaigns/{campaign.id}/endorse", "/portal/")
     assert response.status_code == 409
     assert "not an approved partner" in response.get_data(as_text=True)
+
+
+def test_the_audit_log_filters_by_object_and_shows_details(client, coordinator, mailbox):
+    application = an_application()
+    page = f"/console/applications/{application.id}"
+    post(client, f"{page}/reject", page, reason="Out of scope.")
+    log = client.get("/console/audit?object=application").get_data(as_text=True)
+    assert "application.reject" in log and "reason: Out of scope." in log
+    other = client.get("/console/audit?object=account").get_data(as_text=True)
+    assert "<td>application.reject</td>" not in other and "Nothing recorded yet." in other
+
+
+def test_a_failed_endorsement_shows_its_error_under_its_own_campaign(client):
+    first, second = CampaignFactory(), CampaignFactory()
+    partner = PartnerFactory()
+    admin = AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner.id)
+    sign_in(client, admin.email)
+    response = post(
+        client, f"/portal/campaigns/{second.id}/endorse", "/portal/", statement="x" * 501
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert page.count("Keep the statement under 500 characters.") == 1
+    assert f'id="statement-{second.id}-error"' in page and first.title in page

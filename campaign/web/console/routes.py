@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from campaign.extensions import db
@@ -160,14 +161,27 @@ def invite_coordinator() -> Page:
 @bp.get("/audit")
 @coordinator_required
 def audit_log() -> str:
-    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    query = (
+        select(AuditEvent)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    )
     if action := request.args.get("action", "").strip()[:60]:
         query = query.where(AuditEvent.action == action)
+    if object_type := request.args.get("object", "").strip()[:40]:
+        query = query.where(AuditEvent.object_type == object_type)
     if actor := request.args.get("actor", "").strip()[:254]:
         query = query.join(AuditEvent.actor).where(Account.email.ilike(_like(actor)))
-    actions = list(
-        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    objects = db.session.scalars(
+        select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
     )
     return render_template(
-        "console/audit.html", page=paginate(query), action=action, actor=actor, actions=actions
+        "console/audit.html",
+        page=paginate(query),
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        actions=list(actions),
+        objects=list(objects),
     )

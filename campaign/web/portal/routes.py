@@ -20,7 +20,10 @@ Page = str | Response | tuple[str, int]
 
 
 def _render_home(
-    form: EndorseForm | None = None, refused: str | None = None, status: int = 200
+    form: EndorseForm | None = None,
+    refused: str | None = None,
+    status: int = 200,
+    failed_campaign: int | None = None,
 ) -> tuple[str, int]:
     partner = db.session.get(Partner, current_user.partner_id)
     html = render_template(
@@ -30,6 +33,7 @@ def _render_home(
         endorsed=partners.endorsed_campaign_ids(partner.id),
         form=form or EndorseForm(),
         refused=refused,
+        failed_campaign=failed_campaign,
     )
     return html, status
 
@@ -45,11 +49,11 @@ def home() -> tuple[str, int]:
 def endorse(campaign_id: int) -> Page:
     form = EndorseForm()
     if not form.validate():
-        return _render_home(form, status=400)
+        return _render_home(form, status=400, failed_campaign=campaign_id)
     try:
         partners.endorse(current_actor(), current_user, campaign_id, form.statement.data or "")
     except partners.PartnerError as exc:
-        return _render_home(form, refused=str(exc), status=409)
+        return _render_home(form, refused=str(exc), status=409, failed_campaign=campaign_id)
     flash("Your organization now endorses this campaign.")
     return redirect(url_for("portal.home"), 303)
 
