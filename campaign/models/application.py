@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
@@ -62,6 +62,6 @@ class PartnerApplication(db.Model):
         enum_column(ApplicationStatus, 10), default=ApplicationStatus.PENDING
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("accounts.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

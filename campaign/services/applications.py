@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
@@ -53,7 +53,7 @@ def apply_to_partner(request: ApplicationRequest) -> PartnerApplication:
     _refuse_if_pending(site, contact)
     now = utcnow()
     application = PartnerApplication(
-        **request.__dict__,
+        **asdict(request),
         website_key=site,
         contact_email_key=contact,
         statement_version=STATEMENT_VERSION,

@@ -232,7 +232,7 @@ def team(partner_id: int) -> list[Account]:
     )
 
 
-def _teammate(account: Account, member_id: int) -> Account:
+def teammate(account: Account, member_id: int) -> Account:
     """A member of the acting admin's own organization, or PartnerError (never another's)."""
     member = db.session.get(Account, member_id)
     if member is None or member.partner_id != account.partner_id or member.disabled_at:
@@ -257,7 +257,7 @@ def change_role(actor: Actor, account: Account, member_id: int, role: Role) -> A
     _partner_of(account)
     if role not in (Role.PARTNER_ADMIN, Role.PARTNER_MEMBER):
         raise PartnerError("Choose administrator or member.")
-    member = _teammate(account, member_id)
+    member = teammate(account, member_id)
     if role == Role.PARTNER_MEMBER and not _admins_left(member.partner_id, member.id):
         raise PartnerError("Your organization needs at least one administrator.")
     member.role = role
@@ -268,7 +268,7 @@ def change_role(actor: Actor, account: Account, member_id: int, role: Role) -> A
 
 def remove_member(actor: Actor, account: Account, member_id: int) -> Account:
     _partner_of(account)
-    member = _teammate(account, member_id)
+    member = teammate(account, member_id)
     if member.role == Role.PARTNER_ADMIN and not _admins_left(member.partner_id, member.id):
         raise PartnerError("Your organization needs at least one administrator.")
     member.disabled_at = utcnow()

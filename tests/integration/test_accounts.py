@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -13,21 +12,7 @@ from campaign.models import Account, AccountToken, Role
 from campaign.models._types import utcnow
 from tests.conftest import csrf_token
 from tests.support.factories import PASSWORD, AccountFactory, PartnerFactory
-from tests.support.smtp import text_part
-
-LINK = re.compile(r"http://chorus\.test(/\S+)")
-
-
-def link_in(message) -> str:
-    return LINK.search(text_part(message)).group(1)
-
-
-def sign_in(client, email, password=PASSWORD, next_url=None):
-    url = "/sign-in" + (f"?next={next_url}" if next_url else "")
-    return client.post(
-        url,
-        data={"email": email, "password": password, "csrf_token": csrf_token(client, "/sign-in")},
-    )
+from tests.support.web import link_in, sign_in
 
 
 def test_a_coordinator_signs_in_and_out(client):

@@ -9,8 +9,8 @@ from flask import Flask
 from campaign.extensions import db
 from campaign.models import PartnerApplication, Role
 from tests.conftest import csrf_token
-from tests.integration.test_accounts import sign_in
 from tests.support.factories import AccountFactory, CampaignFactory, PartnerFactory
+from tests.support.web import sign_in
 
 PERSONAS = ["anonymous", "member_a", "admin_a", "admin_b", "coordinator"]
 ADMIN_ONLY = {

@@ -11,15 +11,18 @@ from campaign.models import (
     ApplicationStatus,
     AuditEvent,
     Partner,
-    PartnerApplication,
     PartnerStatus,
     Role,
 )
 from tests.conftest import csrf_token
-from tests.integration.test_accounts import link_in, sign_in
-from tests.integration.test_partner_applications import APPLICATION
-from tests.support.factories import AccountFactory, CampaignFactory, PartnerFactory
+from tests.support.factories import (
+    AccountFactory,
+    CampaignFactory,
+    EndorsementFactory,
+    PartnerFactory,
+)
 from tests.support.smtp import text_part
+from tests.support.web import APPLICATION, an_application, link_in, post, sign_in
 
 
 @pytest.fixture
@@ -27,24 +30,6 @@ def coordinator(client):
     account = AccountFactory(email="kim@coalition.example.org")
     sign_in(client, account.email)
     return account
-
-
-def post(client, path, page, **data):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, page)})
-
-
-def an_application(**changes) -> PartnerApplication:
-    fields = {k: v for k, v in APPLICATION.items() if k != "agree"} | changes
-    application = PartnerApplication(
-        **fields,
-        website_key=fields["website"],
-        contact_email_key=fields["contact_email"],
-        statement_version="2026-11",
-        agreed_at=db.func.now(),
-    )
-    db.session.add(application)
-    db.session.commit()
-    return application
 
 
 def test_approving_creates_the_partner_and_invites_its_contact(client, coordinator, mailbox):
@@ -104,8 +89,6 @@ def test_rejecting_needs_a_reason_which_is_emailed(client, coordinator, mailbox)
 def test_a_suspended_partners_endorsements_leave_public_pages(client, coordinator):
     campaign = CampaignFactory()
     partner = PartnerFactory(name="Hope Network")
-    from tests.support.factories import EndorsementFactory
-
     EndorsementFactory(partner_id=partner.id, campaign_id=campaign.id, statement="We stand.")
     public = type(client)(client.application, client.response_wrapper)
     assert "Hope Network" in public.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)

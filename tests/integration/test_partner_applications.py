@@ -11,19 +11,7 @@ from campaign.services.accounts import create_coordinator
 from campaign.services.statement import STATEMENT, STATEMENT_VERSION
 from tests.conftest import csrf_token
 from tests.support.smtp import text_part
-
-APPLICATION = {
-    "organization_name": "Families for Recovery",
-    "website": "https://www.families.example.org/",
-    "description": "Peer support for families of people living with serious mental illness.",
-    "focus_areas": ["family-support", "serious-mental-illness"],
-    "states_served": ["OH", "PA"],
-    "constituency_size": "1k-10k",
-    "contact_name": "Dana Whitaker",
-    "contact_title": "Executive Director",
-    "contact_email": "dana@families.example.org",
-    "agree": "y",
-}
+from tests.support.web import APPLICATION
 
 
 def apply(client, **changes):

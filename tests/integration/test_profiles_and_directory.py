@@ -11,14 +11,13 @@ from sqlalchemy import select
 from campaign.extensions import db
 from campaign.models import Partner, PartnerStatus, Role
 from tests.conftest import csrf_token
-from tests.integration.test_accounts import link_in, sign_in
-from tests.integration.test_console_and_portal import post
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,
     EndorsementFactory,
     PartnerFactory,
 )
+from tests.support.web import link_in, post, sign_in
 
 
 def image_bytes(fmt: str, size=(800, 300), color=(47, 111, 98)) -> bytes:

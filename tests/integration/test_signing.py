@@ -14,19 +14,7 @@ from campaign.models._types import utcnow
 from tests.conftest import confirm_path, csrf_token
 from tests.support.factories import CampaignFactory, EndorsementFactory, TargetFactory
 from tests.support.smtp import html_part, text_part
-
-
-def sign(client, campaign, **fields):
-    url = f"/campaigns/{campaign.slug}"
-    data = {
-        "csrf_token": csrf_token(client, url),
-        "full_name": "Ann Lee",
-        "email": "ann@example.org",
-        "postal_code": "20005",
-        "comment": "",
-    }
-    data.update(fields)
-    return client.post(f"{url}/sign", data=data)
+from tests.support.web import sign
 
 
 def signature_count() -> int:

@@ -14,11 +14,11 @@ from campaign.models import EmailStatus, OutboundEmail, Signature
 from campaign.services import dispatcher, outbox
 from campaign.services.signing import SignatureRequest, sign_petition
 from tests.conftest import app_on_redis, confirm_path, csrf_token
-from tests.integration.test_signing import sign
 from tests.support import services
 from tests.support.factories import CampaignFactory, queued_email
 from tests.support.proxy import TcpProxy
 from tests.support.smtp import text_part
+from tests.support.web import sign
 
 
 def wait_for_status(email_id: int, status: EmailStatus, timeout: float = 15.0) -> None:

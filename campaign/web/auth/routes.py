@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from campaign.models import Account, Role, TokenPurpose
 from campaign.services import account_tokens, accounts, throttle
 from campaign.services.emails import InvalidEmail
+from campaign.web import Page
 from campaign.web.auth import bp
 from campaign.web.auth.forms import (
     AcceptInvitationForm,
@@ -20,7 +21,6 @@ from campaign.web.auth.forms import (
     SignInForm,
 )
 
-Page = str | Response | tuple[str, int]
 SIGN_IN_REFUSED = "That email and password do not match an account."
 
 

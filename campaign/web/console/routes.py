@@ -19,12 +19,11 @@ from campaign.models import (
 )
 from campaign.services import accounts, partners
 from campaign.services.emails import InvalidEmail
+from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
 from campaign.web.console.forms import InviteCoordinatorForm, RejectForm
 from campaign.web.pagination import paginate
-
-Page = str | Response | tuple[str, int]
 
 
 def _like(text: str) -> str:

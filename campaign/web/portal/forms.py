@@ -16,6 +16,11 @@ from wtforms.validators import DataRequired, Length
 
 from campaign.web.fields import ChorusForm, ReadableText, check_website, strip
 
+ROLE_CHOICES = [
+    SelectChoice("partner_member", "Member"),
+    SelectChoice("partner_admin", "Administrator"),
+]
+
 
 class EndorseForm(ChorusForm):
     statement = TextAreaField(
@@ -58,22 +63,10 @@ class InviteMemberForm(ChorusForm):
         filters=[strip],
         validators=[DataRequired("Enter their email address."), Length(max=254)],
     )
-    role = SelectField(
-        "Role",
-        choices=[
-            SelectChoice("partner_member", "Member"),
-            SelectChoice("partner_admin", "Administrator"),
-        ],
-    )
+    role = SelectField("Role", choices=ROLE_CHOICES)
     submit = SubmitField("Send the invitation")
 
 
 class RoleForm(ChorusForm):
-    role = SelectField(
-        "Role",
-        choices=[
-            SelectChoice("partner_member", "Member"),
-            SelectChoice("partner_admin", "Administrator"),
-        ],
-    )
+    role = SelectField("Role", choices=ROLE_CHOICES)
     submit = SubmitField("Change the role")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from campaign.extensions import db
 from campaign.models import Account, Campaign, Partner, Role
@@ -12,11 +11,10 @@ from campaign.services import accounts, partners
 from campaign.services.campaigns import open_campaigns
 from campaign.services.emails import InvalidEmail
 from campaign.services.logos import LogoRefused
+from campaign.web import Page
 from campaign.web.access import current_actor, partner_required
 from campaign.web.portal import bp
 from campaign.web.portal.forms import EndorseForm, InviteMemberForm, ProfileForm, RoleForm
-
-Page = str | Response | tuple[str, int]
 
 
 def _render_home(
@@ -121,10 +119,10 @@ def _team_page(
 
 def _own_member(member_id: int) -> Account:
     """A member of the signed-in admin's own organization, else 404 (even if it exists)."""
-    member = db.session.get(Account, member_id)
-    if member is None or member.partner_id != current_user.partner_id or member.disabled_at:
+    try:
+        return partners.teammate(current_user, member_id)
+    except partners.NoSuchMember:
         abort(404)
-    return member
 
 
 @bp.get("/team")

@@ -18,11 +18,10 @@ from campaign.services.campaigns import (
 from campaign.services.links import external_url
 from campaign.services.partners import coalition_size
 from campaign.services.signing import Confirmation, SignatureRequest
+from campaign.web import Page
 from campaign.web.page_cache import CSRF_PLACEHOLDER, cached_page, with_csrf_token
 from campaign.web.public import bp
 from campaign.web.public.forms import SignForm
-
-Page = str | tuple[str, int]
 
 
 @bp.get("/")
