@@ -73,7 +73,6 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
         "CELERY": celery_settings(redis_url),
         # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none). Needed
         # for the right client address in rate limits and the audit log behind TLS proxies.

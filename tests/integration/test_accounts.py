@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select, update
 from campaign.extensions import db
 from campaign.models import Account, AccountToken, Role
 from campaign.models._types import utcnow
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, empty_tables, make_app
 from tests.support.factories import PASSWORD, AccountFactory, PartnerFactory
 from tests.support.web import link_in, sign_in
 
@@ -247,3 +248,40 @@ def test_the_audit_log_records_the_real_client_behind_a_trusted_proxy(app, clien
     )
     event = db.session.scalar(select(AuditEvent))
     assert event.ip_address == "203.0.113.9"
+
+
+def test_an_idle_session_ends_on_the_server_side(client, app):
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
+    account = AccountFactory(email="kim@coalition.example.org")
+    sign_in(client, account.email)
+    assert client.get("/console/applications").status_code == 200
+    time.sleep(2.2)  # the signed cookie is now older than the lifetime
+    assert client.get("/console/applications").status_code == 302
+
+
+def test_the_session_cookie_is_secure_when_served_over_https(database, smtp_server):
+    app = make_app(database, smtp_server[0], BASE_URL="https://act.example.org")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    with app.app_context():
+        empty_tables()
+        AccountFactory(email="kim@coalition.example.org")
+        client = app.test_client()
+        response = sign_in(client, "kim@coalition.example.org")
+        assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_an_expired_invitation_gets_a_clear_page(client, mailbox):
+    AccountFactory(email="kim@coalition.example.org")
+    sign_in(client, "kim@coalition.example.org")
+    client.post(
+        "/console/coordinators/invite",
+        data={
+            "email": "lee@coalition.example.org",
+            "csrf_token": csrf_token(client, "/console/coordinators/invite"),
+        },
+    )
+    path = link_in(mailbox.wait_for("lee@coalition.example.org")[0])
+    db.session.execute(update(AccountToken).values(expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    page = client.get(path)
+    assert page.status_code == 410 and "This link has expired." in page.get_data(as_text=True)
