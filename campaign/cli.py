@@ -34,7 +34,8 @@ def register_commands(app: Flask) -> None:
         password = demo.seed_demo()
         click.echo("Demo data is in place.")
         if password:
-            click.echo(f"Coordinator: {demo.DEMO_COORDINATOR}  password: {password}")
+            click.echo(f"Coordinator:   {demo.DEMO_COORDINATOR}  password: {password}")
+            click.echo(f"Partner admin: {demo.DEMO_PARTNER_ADMIN}  password: {password}")
         else:
             click.echo(f"Coordinator {demo.DEMO_COORDINATOR} already existed; password unchanged.")
 

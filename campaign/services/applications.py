@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from campaign.extensions import db
-from campaign.models import Account, ApplicationStatus, PartnerApplication, Role
+from campaign.models import Account, ApplicationStatus, Partner, PartnerApplication, Role
 from campaign.models._types import utcnow
 from campaign.services import dispatcher, outbox
 from campaign.services.emails import normalize_email
@@ -51,6 +51,11 @@ def apply_to_partner(request: ApplicationRequest) -> PartnerApplication:
     email is pending."""
     site, contact = website_key(request.website), normalize_email(request.contact_email)
     _refuse_if_pending(site, contact)
+    if any(website_key(url) == site for url in db.session.scalars(select(Partner.website))):
+        raise ApplicationRefused(
+            "An organization with this website is already a partner. Ask its administrator "
+            "to invite you to its team."
+        )
     now = utcnow()
     application = PartnerApplication(
         **asdict(request),

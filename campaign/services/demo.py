@@ -15,9 +15,10 @@ from campaign.models import (
     Endorsement,
     Partner,
     PartnerStatus,
+    Role,
     Target,
 )
-from campaign.services.accounts import create_coordinator
+from campaign.services.accounts import account_by_email, create_coordinator, hash_password
 
 DEMO_COORDINATOR = "coordinator@chorus.example.org"
 
@@ -131,6 +132,7 @@ PARTNERS = [
         "Support and education for families of people living with mental illness.",
         "OH",
         "We see every day what better treatment would mean for families.",
+        ["family-support", "serious-mental-illness"],
     ),
     (
         "youth-mind-alliance",
@@ -139,6 +141,7 @@ PARTNERS = [
         "Young people leading on mental health in schools and colleges.",
         "CA",
         "Research that starts young changes lives.",
+        ["youth", "anxiety", "depression"],
     ),
     (
         "veterans-wellbeing-network",
@@ -147,15 +150,18 @@ PARTNERS = [
         "Peer support and advocacy for veterans and their families.",
         "TX",
         "",
+        ["veterans", "suicide-prevention"],
     ),
 ]
+DEMO_PARTNER_ADMIN = "admin@families.example.org"
 
 
 def seed_demo() -> str | None:
-    """Create what is missing. Returns the new coordinator's password, or None if it existed."""
+    """Create what is missing. Returns the password of the new demo coordinator and partner
+    admin, or None if they existed."""
     targets = [_target(*row) for row in TARGETS]
     campaigns = [_campaign(spec, targets) for spec in CAMPAIGNS]
-    for slug, name, website, mission, state, statement in PARTNERS:
+    for slug, name, website, mission, state, statement, focus in PARTNERS:
         partner = db.session.scalar(select(Partner).where(Partner.slug == slug))
         if partner is None:
             partner = Partner(
@@ -165,6 +171,9 @@ def seed_demo() -> str | None:
                 mission=mission,
                 state=state,
                 status=PartnerStatus.APPROVED,
+                focus_areas=focus,
+                states_served=[state],
+                referral_code=secrets.token_urlsafe(6),
             )
             db.session.add(partner)
             db.session.flush()
@@ -176,6 +185,18 @@ def seed_demo() -> str | None:
         return None
     password = secrets.token_urlsafe(12)
     create_coordinator(DEMO_COORDINATOR, password, name="Demo Coordinator")
+    families = db.session.scalar(select(Partner).where(Partner.slug == PARTNERS[0][0]))
+    if families is not None and account_by_email(DEMO_PARTNER_ADMIN) is None:
+        db.session.add(
+            Account(
+                email=DEMO_PARTNER_ADMIN,
+                name="Demo Partner Admin",
+                password_hash=hash_password(password),
+                role=Role.PARTNER_ADMIN,
+                partner_id=families.id,
+            )
+        )
+        db.session.commit()
     return password
 
 

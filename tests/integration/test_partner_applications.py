@@ -10,6 +10,7 @@ from campaign.models import ApplicationStatus, OutboundEmail, PartnerApplication
 from campaign.services.accounts import create_coordinator
 from campaign.services.statement import STATEMENT, STATEMENT_VERSION
 from tests.conftest import csrf_token
+from tests.support.factories import PartnerFactory
 from tests.support.smtp import text_part
 from tests.support.web import APPLICATION
 
@@ -129,3 +130,11 @@ def test_bad_input_gets_a_message_and_changes_nothing(client, mailbox, changes, 
     assert 'value="Families for Recovery"' in response.get_data(as_text=True) or (
         "organization_name" in changes
     )
+
+
+def test_an_organization_that_is_already_a_partner_is_told_so(client, mailbox):
+    PartnerFactory(website="https://families.example.org")
+    response = apply(client)
+    assert response.status_code == 409
+    assert "already a partner" in response.get_data(as_text=True)
+    assert applications() == 0
