@@ -3,10 +3,11 @@
 from campaign.models.account import Account, Role
 from campaign.models.application import ApplicationStatus, PartnerApplication
 from campaign.models.audit import AuditEvent
-from campaign.models.campaign import Campaign, CampaignStatus, Target
+from campaign.models.campaign import Campaign, CampaignStatus
 from campaign.models.outbox import EmailStatus, OutboundEmail, Stream
 from campaign.models.partner import Endorsement, Partner, PartnerStatus
 from campaign.models.signature import Signature
+from campaign.models.target import ImportStatus, Target, TargetImport, TargetList
 from campaign.models.token import AccountToken, TokenPurpose
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "CampaignStatus",
     "EmailStatus",
     "Endorsement",
+    "ImportStatus",
     "OutboundEmail",
     "Partner",
     "PartnerApplication",
@@ -26,5 +28,7 @@ __all__ = [
     "Signature",
     "Stream",
     "Target",
+    "TargetImport",
+    "TargetList",
     "TokenPurpose",
 ]

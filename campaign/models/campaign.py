@@ -1,4 +1,4 @@
-"""Campaigns (a research-advocacy ask with a petition) and the targets they address."""
+"""Campaigns: a research-advocacy ask with a petition, addressed to targets."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
 from campaign.models._types import UTCDateTime, enum_column, utcnow
+from campaign.models.target import Target
 
 
 class CampaignStatus(enum.StrEnum):
@@ -24,20 +25,6 @@ campaign_targets = Table(
     Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
     Column("target_id", ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True),
 )
-
-
-class Target(db.Model):
-    """A decision maker a campaign or letter is addressed to."""
-
-    __tablename__ = "targets"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    title: Mapped[str] = mapped_column(String(200))
-    office: Mapped[str] = mapped_column(String(200))
-    state: Mapped[str | None] = mapped_column(String(2))
-    district: Mapped[str | None] = mapped_column(String(20))
-    email: Mapped[str] = mapped_column(String(254), unique=True)
 
 
 class Campaign(db.Model):
