@@ -35,6 +35,10 @@ class Target(db.Model):
     # One target per address: imports merge on it.
     email: Mapped[str] = mapped_column(String(254), unique=True)
 
+    lists: Mapped[list[TargetList]] = relationship(
+        secondary=target_list_members, back_populates="targets"
+    )
+
 
 class TargetList(db.Model):
     __tablename__ = "target_lists"
@@ -44,7 +48,7 @@ class TargetList(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     targets: Mapped[list[Target]] = relationship(
-        secondary=target_list_members, order_by=Target.name
+        secondary=target_list_members, order_by=Target.name, back_populates="lists"
     )
 
 

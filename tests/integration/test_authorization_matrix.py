@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 
 from campaign.extensions import db
-from campaign.models import PartnerApplication, PartnerStatus, Role
+from campaign.models import PartnerApplication, PartnerStatus, Role, TargetImport
 from tests.conftest import csrf_token
 from tests.support.factories import AccountFactory, CampaignFactory, PartnerFactory
 from tests.support.web import sign_in
@@ -73,7 +73,8 @@ def world(app: Flask):
         statement_version="2026-11",
         agreed_at=db.func.now(),
     )
-    db.session.add(application)
+    target_import = TargetImport(filename="t.csv", content="name,title,office,email\n")
+    db.session.add_all([application, target_import])
     db.session.commit()
     values = {
         "slug": campaign.slug,
@@ -84,6 +85,7 @@ def world(app: Flask):
         "change": "suspend",
         "filename": "css/chorus.css",
         "member_id": accounts["member_a"].id,
+        "import_id": target_import.id,
         "partner_slug": partner_a.slug,
     }
     return accounts, values

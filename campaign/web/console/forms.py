@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -29,3 +30,13 @@ class InviteCoordinatorForm(ChorusForm):
         validators=[DataRequired("Enter their email address."), Length(max=254)],
     )
     submit = SubmitField("Send the invitation")
+
+
+class ImportTargetsForm(ChorusForm):
+    file = FileField("CSV file of targets")
+    list_name = StringField(
+        "Add them to a named list (optional)",
+        filters=[strip],
+        validators=[Length(max=120), ReadableText()],
+    )
+    submit = SubmitField("Check the file")

@@ -16,13 +16,16 @@ from campaign.models import (
     PartnerApplication,
     PartnerStatus,
     Role,
+    Target,
+    TargetImport,
+    TargetList,
 )
-from campaign.services import accounts, partners
+from campaign.services import accounts, partners, targets
 from campaign.services.emails import InvalidEmail
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
-from campaign.web.console.forms import InviteCoordinatorForm, RejectForm
+from campaign.web.console.forms import ImportTargetsForm, InviteCoordinatorForm, RejectForm
 from campaign.web.pagination import paginate
 
 
@@ -184,3 +187,66 @@ def audit_log() -> str:
         actions=list(actions),
         objects=list(objects),
     )
+
+
+@bp.get("/targets")
+@coordinator_required
+def target_list() -> str:
+    query = select(Target).order_by(Target.name)
+    list_id = request.args.get("list", "")
+    if list_id.isdigit():
+        query = query.join(Target.lists).where(TargetList.id == int(list_id))
+    if q := request.args.get("q", "").strip()[:100]:
+        query = query.where(
+            or_(
+                Target.name.ilike(_like(q)),
+                Target.email.ilike(_like(q)),
+                Target.office.ilike(_like(q)),
+            )
+        )
+    lists = db.session.scalars(select(TargetList).order_by(TargetList.name))
+    return render_template(
+        "console/targets.html", page=paginate(query), q=q, lists=list(lists), list_id=list_id
+    )
+
+
+@bp.route("/targets/import", methods=["GET", "POST"])
+@coordinator_required
+def import_targets() -> Page:
+    form = ImportTargetsForm()
+    if form.is_submitted():
+        upload = form.file.data
+        refused = None
+        if not form.validate():
+            refused = "Please correct the highlighted fields."
+        elif not upload or not upload.filename:
+            refused = "Choose a CSV file to upload."
+        else:
+            try:
+                job = targets.start_import(
+                    current_actor(), upload.filename, upload.read(), form.list_name.data or ""
+                )
+            except targets.ImportRefused as exc:
+                refused = str(exc)
+            else:
+                return redirect(url_for("console.target_import", import_id=job.id), 303)
+        return render_template("console/import_targets.html", form=form, refused=refused), 400
+    return render_template("console/import_targets.html", form=form)
+
+
+@bp.get("/targets/import/<int:import_id>")
+@coordinator_required
+def target_import(import_id: int) -> str:
+    job = db.session.get(TargetImport, import_id) or abort(404)
+    return render_template("console/target_import.html", job=job)
+
+
+@bp.post("/targets/import/<int:import_id>/confirm")
+@coordinator_required
+def confirm_target_import(import_id: int) -> Page:
+    try:
+        targets.confirm_import(current_actor(), import_id)
+    except targets.ImportRefused as exc:
+        job = db.session.get(TargetImport, import_id) or abort(404)
+        return render_template("console/target_import.html", job=job, refused=str(exc)), 409
+    return redirect(url_for("console.target_import", import_id=import_id), 303)
