@@ -4,6 +4,7 @@ from campaign.models.account import Account, Role
 from campaign.models.application import ApplicationStatus, PartnerApplication
 from campaign.models.audit import AuditEvent
 from campaign.models.campaign import Campaign, CampaignStatus
+from campaign.models.letter import CoSignature, JointLetter, LetterStatus, LetterVersion
 from campaign.models.outbox import EmailStatus, OutboundEmail, Stream
 from campaign.models.partner import Endorsement, Partner, PartnerStatus
 from campaign.models.signature import Signature
@@ -17,9 +18,13 @@ __all__ = [
     "AuditEvent",
     "Campaign",
     "CampaignStatus",
+    "CoSignature",
     "EmailStatus",
     "Endorsement",
     "ImportStatus",
+    "JointLetter",
+    "LetterStatus",
+    "LetterVersion",
     "OutboundEmail",
     "Partner",
     "PartnerApplication",

@@ -3,13 +3,29 @@ and nobody ever gets a 500."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 
 from campaign.extensions import db
-from campaign.models import PartnerApplication, PartnerStatus, Role, TargetImport
+from campaign.models import (
+    JointLetter,
+    LetterStatus,
+    LetterVersion,
+    PartnerApplication,
+    PartnerStatus,
+    Role,
+    TargetImport,
+)
+from campaign.models._types import utcnow
 from tests.conftest import csrf_token
-from tests.support.factories import AccountFactory, CampaignFactory, PartnerFactory
+from tests.support.factories import (
+    AccountFactory,
+    CampaignFactory,
+    PartnerFactory,
+    TargetFactory,
+)
 from tests.support.web import sign_in
 
 PERSONAS = ["anonymous", "member_a", "admin_a", "admin_b", "suspended_admin", "coordinator"]
@@ -20,6 +36,8 @@ ADMIN_ONLY = {
     "portal.invite_member",
     "portal.change_role",
     "portal.remove_member",
+    "portal.co_sign",
+    "portal.withdraw_co_signature",
 }
 # Objects that belong to partner A: partner B's admin must not even learn they exist.
 PARTNER_A_OBJECTS = {"portal.change_role", "portal.remove_member"}
@@ -74,7 +92,15 @@ def world(app: Flask):
         agreed_at=db.func.now(),
     )
     target_import = TargetImport(filename="t.csv", content="name,title,office,email\n")
-    db.session.add_all([application, target_import])
+    letter = JointLetter(
+        slug="open-letter",
+        title="Open letter",
+        status=LetterStatus.OPEN,
+        deadline=utcnow() + timedelta(days=7),
+        targets=[TargetFactory()],
+    )
+    letter.versions.append(LetterVersion(number=1, body="Dear Senator,"))
+    db.session.add_all([application, target_import, letter])
     db.session.commit()
     values = {
         "slug": campaign.slug,
@@ -86,6 +112,8 @@ def world(app: Flask):
         "filename": "css/chorus.css",
         "member_id": accounts["member_a"].id,
         "import_id": target_import.id,
+        "letter_id": letter.id,
+        "letter_slug": letter.slug,
         "partner_slug": partner_a.slug,
     }
     return accounts, values
@@ -100,6 +128,8 @@ def routes(app: Flask, values: dict) -> list[tuple[str, str, str]]:
             args = {arg: values[arg] for arg in rule.arguments}
             if rule.endpoint.startswith("public.partner_"):
                 args["slug"] = values["partner_slug"]
+            if rule.endpoint == "public.letter_page":
+                args["slug"] = values["letter_slug"]
             url = app.url_map.bind("localhost").build(rule.endpoint, args)
             for method in ("GET", "POST"):
                 if method in rule.methods:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import EmailField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length
 
 from campaign.web.fields import ChorusForm, ReadableText, strip
@@ -40,3 +47,28 @@ class ImportTargetsForm(ChorusForm):
         validators=[Length(max=120), ReadableText()],
     )
     submit = SubmitField("Check the file")
+
+
+class LetterForm(ChorusForm):
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[DataRequired("Give the letter a title."), Length(max=200), ReadableText()],
+    )
+    body = TextAreaField(
+        "Text of the letter (Markdown)",
+        filters=[strip],
+        validators=[
+            DataRequired("Write the letter."),
+            Length(max=20000),
+            ReadableText(multiline=True),
+        ],
+    )
+    targets = SelectMultipleField(
+        "Addressed to", coerce=int, validators=[DataRequired("Choose at least one target.")]
+    )
+    deadline = DateField(
+        "Co-signing deadline (the end of this day, UTC)",
+        validators=[DataRequired("Give the deadline as a date.")],
+    )
+    submit = SubmitField("Save the letter")

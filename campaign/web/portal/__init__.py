@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from campaign.web.portal import routes  # noqa: E402, F401
+from campaign.web.portal import letters, routes  # noqa: E402, F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     EmailField,
     SelectChoice,
     SelectField,
@@ -70,3 +71,25 @@ class InviteMemberForm(ChorusForm):
 class RoleForm(ChorusForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
     submit = SubmitField("Change the role")
+
+
+class CoSignForm(ChorusForm):
+    signatory_name = StringField(
+        "Signatory's name",
+        filters=[strip],
+        validators=[
+            DataRequired("Name the person signing for your organization."),
+            Length(max=200),
+            ReadableText(),
+        ],
+    )
+    signatory_title = StringField(
+        "Signatory's title",
+        filters=[strip],
+        validators=[DataRequired("Give the signatory's title."), Length(max=200), ReadableText()],
+    )
+    authorized = BooleanField(
+        "I confirm this person is authorized to sign for our organization",
+        validators=[DataRequired("Confirm that the signatory is authorized to sign.")],
+    )
+    submit = SubmitField("Co-sign the letter")

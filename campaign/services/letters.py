@@ -1,0 +1,255 @@
+"""Joint letters: drafting, versioned text, opening to partners, co-signing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from campaign.extensions import db
+from campaign.models import (
+    Account,
+    CoSignature,
+    JointLetter,
+    LetterStatus,
+    LetterVersion,
+    Partner,
+    PartnerStatus,
+    Role,
+    Target,
+)
+from campaign.models._types import utcnow
+from campaign.services import audit, dispatcher, outbox
+from campaign.services.audit import Actor
+from campaign.services.links import external_url
+
+
+class LetterError(ValueError):
+    """A refused request about a letter; the text says why."""
+
+
+@dataclass(frozen=True)
+class LetterDraft:
+    title: str
+    body: str
+    target_ids: list[int]
+    deadline: datetime
+    campaign_id: int | None = None
+
+
+def _slug(title: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:100] or "letter"
+    slug, n = base, 1
+    while db.session.scalar(select(JointLetter.id).where(JointLetter.slug == slug)):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _targets(ids: list[int]) -> list[Target]:
+    return list(db.session.scalars(select(Target).where(Target.id.in_(ids)))) if ids else []
+
+
+def create_letter(actor: Actor, draft: LetterDraft) -> JointLetter:
+    letter = JointLetter(
+        slug=_slug(draft.title),
+        title=draft.title,
+        deadline=draft.deadline,
+        campaign_id=draft.campaign_id,
+        created_by_id=actor.account_id,
+        targets=_targets(draft.target_ids),
+        current_version=1,
+    )
+    letter.versions.append(LetterVersion(number=1, body=draft.body))
+    db.session.add(letter)
+    db.session.flush()
+    audit.record(actor, "letter.create", "letter", letter.id, title=letter.title)
+    db.session.commit()
+    return letter
+
+
+def _letter(letter_id: int) -> JointLetter:
+    letter = db.session.scalar(
+        select(JointLetter)
+        .where(JointLetter.id == letter_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if letter is None:
+        raise LetterError("There is no such letter.")
+    return letter
+
+
+def edit_letter(actor: Actor, letter_id: int, draft: LetterDraft) -> JointLetter:
+    """A draft is edited in place. A changed text on an open letter is a new version:
+    co-signers of the earlier one are emailed and count again only once they confirm."""
+    letter = _letter(letter_id)
+    if letter.status == LetterStatus.DELIVERED:
+        raise LetterError("A delivered letter cannot be changed.")
+    letter.title = draft.title
+    letter.deadline = draft.deadline
+    letter.campaign_id = draft.campaign_id
+    letter.targets = _targets(draft.target_ids)
+    emails = []
+    if letter.status == LetterStatus.DRAFT:
+        letter.versions[-1].body = draft.body
+    elif draft.body != letter.text:
+        letter.current_version += 1
+        letter.versions.append(LetterVersion(number=letter.current_version, body=draft.body))
+        emails = _notify_co_signers(letter)
+    audit.record(actor, "letter.edit", "letter", letter.id, version=letter.current_version)
+    db.session.commit()
+    dispatcher.dispatch(emails)
+    return letter
+
+
+def open_letter(actor: Actor, letter_id: int) -> JointLetter:
+    """Open a draft for co-signing and tell every approved partner's administrators."""
+    letter = _letter(letter_id)
+    if letter.status != LetterStatus.DRAFT:
+        raise LetterError(f"This letter is already {letter.status.value}.")
+    if not letter.targets:
+        raise LetterError("Choose at least one target before opening the letter.")
+    if letter.deadline <= utcnow():
+        raise LetterError("Set a co-signing deadline in the future before opening the letter.")
+    letter.status = LetterStatus.OPEN
+    letter.opened_at = utcnow()
+    url = external_url("portal.letter", letter_id=letter.id)
+    emails = [
+        outbox.queue_email(
+            "letter_opened",
+            email,
+            {"title": letter.title, "url": url, "deadline": f"{letter.last_day:%d %B %Y}"},
+        )
+        for email in _admin_emails(
+            select(Partner.id).where(Partner.status == PartnerStatus.APPROVED)
+        )
+    ]
+    audit.record(actor, "letter.open", "letter", letter.id)
+    db.session.commit()
+    dispatcher.dispatch(emails)
+    return letter
+
+
+def co_sign(
+    actor: Actor, account: Account, letter_id: int, name: str, title: str, authorized: bool
+) -> CoSignature:
+    """The account's organization signs the current text, through a named signatory who is
+    authorized to sign for it. Only partner admins, only before the deadline."""
+    if account.role != Role.PARTNER_ADMIN or account.partner_id is None:
+        raise LetterError("Only your organization's administrator can co-sign letters.")
+    partner = db.session.get(Partner, account.partner_id)
+    if partner is None or partner.status != PartnerStatus.APPROVED:
+        raise LetterError("Your organization is not an approved partner right now.")
+    if not authorized:
+        raise LetterError("Confirm that the signatory is authorized to sign for your organization.")
+    letter = _letter(letter_id)
+    if letter.status != LetterStatus.OPEN:
+        raise LetterError("This letter is not open for co-signing.")
+    if utcnow() >= letter.deadline:
+        raise LetterError(f"The deadline for co-signing was {letter.last_day:%d %B %Y}.")
+    signature = db.session.scalar(
+        select(CoSignature).where(
+            CoSignature.letter_id == letter.id, CoSignature.partner_id == partner.id
+        )
+    )
+    if signature is None:
+        signature = CoSignature(letter_id=letter.id, partner_id=partner.id)
+        db.session.add(signature)
+    signature.version = letter.current_version
+    signature.signatory_name = name
+    signature.signatory_title = title
+    signature.authorized = True
+    signature.signed_by_id = account.id
+    signature.signed_at = utcnow()
+    signature.withdrawn_at = None
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise LetterError("Your organization has just co-signed this letter.") from exc
+    audit.record(
+        actor,
+        "letter.co_sign",
+        "letter",
+        letter.id,
+        partner_id=partner.id,
+        version=letter.current_version,
+    )
+    db.session.commit()
+    return signature
+
+
+def withdraw_co_signature(actor: Actor, account: Account, letter_id: int) -> None:
+    if account.role != Role.PARTNER_ADMIN or account.partner_id is None:
+        raise LetterError("Only your organization's administrator can withdraw a co-signature.")
+    letter = _letter(letter_id)
+    if letter.status == LetterStatus.DELIVERED:
+        raise LetterError("The letter has been delivered; co-signatures can no longer change.")
+    signature = db.session.scalar(
+        select(CoSignature).where(
+            CoSignature.letter_id == letter.id,
+            CoSignature.partner_id == account.partner_id,
+            CoSignature.withdrawn_at.is_(None),
+        )
+    )
+    if signature is None:
+        raise LetterError("Your organization has not co-signed this letter.")
+    signature.withdrawn_at = utcnow()
+    audit.record(actor, "letter.withdraw", "letter", letter.id, partner_id=account.partner_id)
+    db.session.commit()
+
+
+def current_co_signers(letter: JointLetter) -> list[CoSignature]:
+    """Who counts: signed the current text, not withdrawn, partner still approved."""
+    return list(
+        db.session.scalars(
+            select(CoSignature)
+            .join(CoSignature.partner)
+            .where(
+                CoSignature.letter_id == letter.id,
+                CoSignature.version == letter.current_version,
+                CoSignature.withdrawn_at.is_(None),
+                Partner.status == PartnerStatus.APPROVED,
+            )
+            .order_by(Partner.name)
+        )
+    )
+
+
+def signature_of(letter: JointLetter, partner_id: int) -> CoSignature | None:
+    return db.session.scalar(
+        select(CoSignature).where(
+            CoSignature.letter_id == letter.id,
+            CoSignature.partner_id == partner_id,
+            CoSignature.withdrawn_at.is_(None),
+        )
+    )
+
+
+def _notify_co_signers(letter: JointLetter) -> list[dispatcher.QueuedEmail]:
+    partners = select(CoSignature.partner_id).where(
+        CoSignature.letter_id == letter.id,
+        CoSignature.withdrawn_at.is_(None),
+        CoSignature.version < letter.current_version,
+    )
+    url = external_url("portal.letter", letter_id=letter.id)
+    return [
+        outbox.queue_email("letter_changed", email, {"title": letter.title, "url": url})
+        for email in _admin_emails(partners)
+    ]
+
+
+def _admin_emails(partner_ids) -> list[str]:  # type: ignore[no-untyped-def]
+    return list(
+        db.session.scalars(
+            select(Account.email).where(
+                Account.partner_id.in_(partner_ids),
+                Account.role == Role.PARTNER_ADMIN,
+                Account.disabled_at.is_(None),
+            )
+        )
+    )

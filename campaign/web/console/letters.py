@@ -1,0 +1,104 @@
+"""Joint letters in the console: draft, preview, edit, open."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from campaign.extensions import db
+from campaign.models import JointLetter, Target
+from campaign.services import letters
+from campaign.web import Page
+from campaign.web.access import coordinator_required, current_actor
+from campaign.web.console import bp
+from campaign.web.console.forms import LetterForm
+
+
+def _form(letter: JointLetter | None = None) -> LetterForm:
+    form = LetterForm(obj=letter) if letter and request.method == "GET" else LetterForm()
+    form.targets.choices = [
+        (t.id, f"{t.name}, {t.title}, {t.office}")
+        for t in db.session.scalars(select(Target).order_by(Target.name))
+    ]
+    if letter is not None and request.method == "GET":
+        form.body.data = letter.text
+        form.targets.data = [t.id for t in letter.targets]
+        form.deadline.data = letter.last_day
+    return form
+
+
+def _draft(form: LetterForm) -> letters.LetterDraft:
+    # Co-signing closes when the chosen day ends (UTC), that is as the next one starts.
+    next_day = datetime.combine(form.deadline.data + timedelta(days=1), time(), tzinfo=UTC)
+    return letters.LetterDraft(form.title.data, form.body.data, form.targets.data, next_day)
+
+
+@bp.get("/letters")
+@coordinator_required
+def letter_list() -> str:
+    rows = db.session.scalars(select(JointLetter).order_by(JointLetter.created_at.desc()))
+    return render_template("console/letters.html", letters=list(rows))
+
+
+@bp.route("/letters/new", methods=["GET", "POST"])
+@coordinator_required
+def new_letter() -> Page:
+    form = _form()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("console/letter_form.html", form=form, letter=None), 400
+        letter = letters.create_letter(current_actor(), _draft(form))
+        flash("The draft is saved. Preview it below, then open it for co-signing.")
+        return redirect(url_for("console.letter", letter_id=letter.id), 303)
+    return render_template("console/letter_form.html", form=form, letter=None)
+
+
+def _letter_or_404(letter_id: int) -> JointLetter:
+    return db.session.get(JointLetter, letter_id) or abort(404)
+
+
+@bp.get("/letters/<int:letter_id>")
+@coordinator_required
+def letter(letter_id: int) -> str:
+    letter = _letter_or_404(letter_id)
+    return render_template(
+        "console/letter.html", letter=letter, co_signers=letters.current_co_signers(letter)
+    )
+
+
+@bp.route("/letters/<int:letter_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit_letter(letter_id: int) -> Page:
+    letter = _letter_or_404(letter_id)
+    form = _form(letter)
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("console/letter_form.html", form=form, letter=letter), 400
+        try:
+            letters.edit_letter(current_actor(), letter.id, _draft(form))
+        except letters.LetterError as exc:
+            return render_template(
+                "console/letter_form.html", form=form, letter=letter, refused=str(exc)
+            ), 409
+        flash("The letter is saved.")
+        return redirect(url_for("console.letter", letter_id=letter.id), 303)
+    return render_template("console/letter_form.html", form=form, letter=letter)
+
+
+@bp.post("/letters/<int:letter_id>/open")
+@coordinator_required
+def open_letter(letter_id: int) -> Page:
+    letter = _letter_or_404(letter_id)
+    try:
+        letters.open_letter(current_actor(), letter.id)
+    except letters.LetterError as exc:
+        return render_template(
+            "console/letter.html",
+            letter=letter,
+            refused=str(exc),
+            co_signers=letters.current_co_signers(letter),
+        ), 409
+    flash("The letter is open; partners have been told.")
+    return redirect(url_for("console.letter", letter_id=letter.id), 303)

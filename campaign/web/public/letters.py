@@ -1,0 +1,23 @@
+"""A joint letter's public page."""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+from sqlalchemy import select
+
+from campaign.extensions import db
+from campaign.models import JointLetter, LetterStatus
+from campaign.services import letters
+from campaign.web.public import bp
+
+
+@bp.get("/letters/<slug>")
+def letter_page(slug: str) -> str:
+    letter = db.session.scalar(
+        select(JointLetter).where(
+            JointLetter.slug == slug, JointLetter.status != LetterStatus.DRAFT
+        )
+    ) or abort(404)
+    return render_template(
+        "public/letter.html", letter=letter, co_signers=letters.current_co_signers(letter)
+    )
