@@ -4,7 +4,13 @@ from campaign.models.account import Account, Role
 from campaign.models.application import ApplicationStatus, PartnerApplication
 from campaign.models.audit import AuditEvent
 from campaign.models.campaign import Campaign, CampaignStatus
-from campaign.models.letter import CoSignature, JointLetter, LetterStatus, LetterVersion
+from campaign.models.letter import (
+    CoSignature,
+    JointLetter,
+    LetterDelivery,
+    LetterStatus,
+    LetterVersion,
+)
 from campaign.models.outbox import EmailStatus, OutboundEmail, Stream
 from campaign.models.partner import Endorsement, Partner, PartnerStatus
 from campaign.models.signature import Signature
@@ -23,6 +29,7 @@ __all__ = [
     "Endorsement",
     "ImportStatus",
     "JointLetter",
+    "LetterDelivery",
     "LetterStatus",
     "LetterVersion",
     "OutboundEmail",

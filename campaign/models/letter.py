@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
 from campaign.models._types import UTCDateTime, enum_column, utcnow
+from campaign.models.outbox import OutboundEmail
 from campaign.models.partner import Partner
 from campaign.models.target import Target
 
@@ -43,6 +44,7 @@ class JointLetter(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     targets: Mapped[list[Target]] = relationship(secondary=letter_targets, order_by=Target.name)
     versions: Mapped[list[LetterVersion]] = relationship(
@@ -93,3 +95,20 @@ class CoSignature(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     partner: Mapped[Partner] = relationship()
+
+
+class LetterDelivery(db.Model):
+    """One outreach email to one target of a delivered letter; a letter is delivered once,
+    so a second click finds its rows already there and sends nothing."""
+
+    __tablename__ = "letter_deliveries"
+    __table_args__ = (UniqueConstraint("letter_id", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("joint_letters.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
+    email_id: Mapped[int] = mapped_column(ForeignKey("outbound_emails.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    target: Mapped[Target] = relationship()
+    email: Mapped[OutboundEmail] = relationship()

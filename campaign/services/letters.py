@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from campaign.extensions import db
 from campaign.models import (
     Account,
     CoSignature,
     JointLetter,
+    LetterDelivery,
     LetterStatus,
     LetterVersion,
     Partner,
     PartnerStatus,
     Role,
+    Signature,
+    Stream,
     Target,
 )
 from campaign.models._types import utcnow
-from campaign.services import audit, dispatcher, outbox
+from campaign.services import audit, dispatcher, mailer, outbox
 from campaign.services.audit import Actor
 from campaign.services.links import external_url
+from campaign.services.markup import render_markdown
 
 
 class LetterError(ValueError):
@@ -251,5 +259,140 @@ def _admin_emails(partner_ids) -> list[str]:  # type: ignore[no-untyped-def]
                 Account.role == Role.PARTNER_ADMIN,
                 Account.disabled_at.is_(None),
             )
+        )
+    )
+
+
+def outreach_context(
+    letter: JointLetter,
+    target: Target,
+    co_signers: list[CoSignature],
+    counts: dict[str, int] | None,
+) -> dict[str, object]:
+    """What the email to one target says: the letter, who signed, and how many constituents."""
+    context: dict[str, object] = {
+        "title": letter.title,
+        "target_name": target.name,
+        "target_title": target.title,
+        "letter_text": letter.text,
+        "letter_html": str(render_markdown(letter.text)),
+        "co_signers": [
+            {
+                "organization": s.partner.name,
+                "signatory": s.signatory_name,
+                "signatory_title": s.signatory_title,
+            }
+            for s in co_signers
+        ],
+        "letter_url": external_url("public.letter_page", slug=letter.slug),
+        "attachments": [
+            {
+                "filename": f"{letter.slug}-co-signers.csv",
+                "mimetype": "text/csv",
+                "content": co_signers_csv(co_signers),
+            }
+        ],
+    }
+    if counts is not None:
+        context["signers_total"] = sum(counts.values())
+        context["signers_in_state"] = counts.get(target.state or "", 0) if target.state else None
+        context["state"] = target.state
+    return context
+
+
+def co_signers_csv(co_signers: list[CoSignature]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["organization", "website", "signatory", "signatory_title", "signed_at"])
+    for s in co_signers:
+        writer.writerow(
+            [
+                _cell(s.partner.name),
+                _cell(s.partner.website),
+                _cell(s.signatory_name),
+                _cell(s.signatory_title),
+                s.signed_at.strftime("%Y-%m-%d"),
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def confirmed_by_state(campaign_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Signature.state, func.count())
+        .where(Signature.campaign_id == campaign_id, Signature.confirmed_at.is_not(None))
+        .group_by(Signature.state)
+    )
+    return {state or "": count for state, count in rows}
+
+
+def preview_outreach(letter: JointLetter) -> EmailMessage | None:
+    """The email the first target would get, built but not sent."""
+    if not letter.targets:
+        return None
+    counts = confirmed_by_state(letter.campaign_id) if letter.campaign_id else None
+    target = letter.targets[0]
+    return mailer.build_message(
+        "letter_outreach",
+        target.email,
+        outreach_context(letter, target, current_co_signers(letter), counts),
+    )
+
+
+def deliver_letter(actor: Actor, letter_id: int) -> int:
+    """Send the letter: one email per target on the bulk mail path, then tell the co-signing
+    partners. A letter is delivered once; a second click is refused and sends nothing."""
+    letter = _letter(letter_id)
+    if letter.status == LetterStatus.DELIVERED:
+        raise LetterError(f"This letter was already delivered on {letter.delivered_at:%d %B %Y}.")
+    if letter.status != LetterStatus.OPEN:
+        raise LetterError("Open the letter for co-signing before delivering it.")
+    co_signers = current_co_signers(letter)
+    if not co_signers:
+        raise LetterError("No organization has co-signed the current text yet.")
+    if not letter.targets:
+        raise LetterError("The letter has no targets.")
+    counts = confirmed_by_state(letter.campaign_id) if letter.campaign_id else None
+    emails = []
+    for target in letter.targets:
+        email = outbox.queue_email(
+            "letter_outreach",
+            target.email,
+            outreach_context(letter, target, co_signers, counts),
+            stream=Stream.BULK,
+        )
+        db.session.add(LetterDelivery(letter_id=letter.id, target_id=target.id, email_id=email.id))
+        emails.append(email)
+    partner_ids = [s.partner_id for s in co_signers]
+    url = external_url("public.letter_page", slug=letter.slug)
+    emails += [
+        outbox.queue_email(
+            "letter_delivered",
+            address,
+            {"title": letter.title, "url": url, "targets": len(letter.targets)},
+        )
+        for address in _admin_emails(partner_ids)
+    ]
+    letter.status = LetterStatus.DELIVERED
+    letter.delivered_at = utcnow()
+    audit.record(actor, "letter.deliver", "letter", letter.id, targets=len(letter.targets))
+    db.session.commit()
+    dispatcher.dispatch(emails)
+    return len(letter.targets)
+
+
+def deliveries(letter: JointLetter) -> list[LetterDelivery]:
+    return list(
+        db.session.scalars(
+            select(LetterDelivery)
+            .where(LetterDelivery.letter_id == letter.id)
+            .options(selectinload(LetterDelivery.target), selectinload(LetterDelivery.email))
+            .join(LetterDelivery.target)
+            .order_by(Target.name)
         )
     )

@@ -50,6 +50,14 @@ def build_message(template: str, recipient: str, context: dict[str, Any]) -> Ema
     message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(render_template(f"email/{template}/body.txt", **ctx))
     message.add_alternative(render_template(f"email/{template}/body.html", **ctx), subtype="html")
+    for attachment in context.get("attachments", []):
+        maintype, _, subtype = attachment["mimetype"].partition("/")
+        message.add_attachment(
+            attachment["content"].encode("utf-8"),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
     return message
 
 

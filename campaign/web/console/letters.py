@@ -64,7 +64,10 @@ def _letter_or_404(letter_id: int) -> JointLetter:
 def letter(letter_id: int) -> str:
     letter = _letter_or_404(letter_id)
     return render_template(
-        "console/letter.html", letter=letter, co_signers=letters.current_co_signers(letter)
+        "console/letter.html",
+        letter=letter,
+        co_signers=letters.current_co_signers(letter),
+        deliveries=letters.deliveries(letter),
     )
 
 
@@ -99,6 +102,33 @@ def open_letter(letter_id: int) -> Page:
             letter=letter,
             refused=str(exc),
             co_signers=letters.current_co_signers(letter),
+            deliveries=[],
         ), 409
     flash("The letter is open; partners have been told.")
+    return redirect(url_for("console.letter", letter_id=letter.id), 303)
+
+
+@bp.route("/letters/<int:letter_id>/deliver", methods=["GET", "POST"])
+@coordinator_required
+def deliver_letter(letter_id: int) -> Page:
+    """GET previews the email each target will get; POST sends them."""
+    letter = _letter_or_404(letter_id)
+    if request.method == "GET":
+        return render_template(
+            "console/deliver_letter.html",
+            letter=letter,
+            preview=letters.preview_outreach(letter),
+            co_signers=letters.current_co_signers(letter),
+        )
+    try:
+        sent = letters.deliver_letter(current_actor(), letter.id)
+    except letters.LetterError as exc:
+        return render_template(
+            "console/deliver_letter.html",
+            letter=letter,
+            refused=str(exc),
+            preview=None,
+            co_signers=letters.current_co_signers(letter),
+        ), 409
+    flash(f"The letter is on its way to {sent} target{'s' if sent != 1 else ''}.")
     return redirect(url_for("console.letter", letter_id=letter.id), 303)

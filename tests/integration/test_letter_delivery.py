@@ -1,0 +1,165 @@
+"""Delivering a joint letter to its targets: one email each, idempotent, reported per target."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from campaign.extensions import db
+from campaign.models import (
+    CoSignature,
+    EmailStatus,
+    JointLetter,
+    LetterDelivery,
+    LetterStatus,
+    LetterVersion,
+    OutboundEmail,
+    Role,
+    Signature,
+)
+from campaign.models._types import utcnow
+from campaign.services import dispatcher
+from tests.support.factories import (
+    AccountFactory,
+    CampaignFactory,
+    PartnerFactory,
+    TargetFactory,
+)
+from tests.support.smtp import html_part, text_part
+from tests.support.web import post, sign_in
+
+
+def open_letter(campaign=None) -> JointLetter:
+    targets = [
+        TargetFactory(name="Sen. Maria Delgado", email="delgado@senate.example.gov", state="CA"),
+        TargetFactory(name="Rep. Jordan Ellis", email="ellis@house.example.gov", state="TX"),
+    ]
+    letter = JointLetter(
+        slug="fund-research",
+        title="Fund research",
+        status=LetterStatus.OPEN,
+        deadline=utcnow() + timedelta(days=5),
+        targets=targets,
+        campaign_id=campaign.id if campaign else None,
+        opened_at=utcnow(),
+    )
+    letter.versions.append(LetterVersion(number=1, body="Dear decision maker,\n\n**Fund it.**"))
+    db.session.add(letter)
+    db.session.commit()
+    return letter
+
+
+def co_signed_by(letter: JointLetter, name: str, admin_email: str) -> None:
+    partner = PartnerFactory(name=name, website="https://hope.example.org")
+    AccountFactory(email=admin_email, role=Role.PARTNER_ADMIN, partner_id=partner.id)
+    db.session.add(
+        CoSignature(
+            letter_id=letter.id,
+            partner_id=partner.id,
+            version=1,
+            signatory_name="Ana Ruiz",
+            signatory_title="Director",
+            authorized=True,
+        )
+    )
+    db.session.commit()
+
+
+def confirmed_signatures(campaign, state: str, n: int) -> None:
+    for i in range(n):
+        db.session.add(
+            Signature(
+                campaign_id=campaign.id,
+                full_name="S",
+                email=f"{state}{i}@x.org",
+                email_normalized=f"{state}{i}@x.org",
+                postal_code="00000",
+                state=state,
+                confirmed_at=utcnow(),
+            )
+        )
+    db.session.commit()
+
+
+@pytest.fixture
+def coordinator(client):
+    AccountFactory(email="kim@coalition.example.org")
+    sign_in(client, "kim@coalition.example.org")
+    return client
+
+
+def test_each_target_gets_the_letter_its_signers_and_the_counts(coordinator, mailbox, app):
+    campaign = CampaignFactory()
+    letter = open_letter(campaign)
+    co_signed_by(letter, "Hope Network", "ana@hope.example.org")
+    confirmed_signatures(campaign, "CA", 3)
+    confirmed_signatures(campaign, "NY", 2)
+    page = f"/console/letters/{letter.id}/deliver"
+    preview = coordinator.get(page).get_data(as_text=True)
+    assert "What Rep. Jordan Ellis will receive" in preview
+    assert "Fund research: a joint letter from 1 organization" in preview
+
+    assert post(coordinator, page, page).status_code == 303
+    [ellis] = mailbox.wait_for("ellis@house.example.gov")
+    [delgado] = mailbox.wait_for("delgado@senate.example.gov")
+    body = text_part(delgado)
+    assert body.startswith("To Sen. Maria Delgado, Chair, Health Committee")
+    assert "**Fund it.**" in body and "<strong>Fund it.</strong>" in html_part(delgado)
+    assert "Hope Network (Ana Ruiz, Director)" in body
+    assert "5 people have signed the petition that goes with this letter, 3 of them in CA" in body
+    assert "0 of them in TX" in text_part(ellis)
+    [attachment] = list(delgado.iter_attachments())
+    rows = list(csv.reader(io.StringIO(attachment.get_content())))
+    assert rows[0][:3] == ["organization", "website", "signatory"]
+    assert rows[1][:4] == ["Hope Network", "https://hope.example.org", "Ana Ruiz", "Director"]
+    [notice] = mailbox.wait_for("ana@hope.example.org")
+    assert "Delivered: Fund research" in notice["Subject"]
+
+    status = coordinator.get(f"/console/letters/{letter.id}").get_data(as_text=True)
+    assert status.count("<td>Sent</td>") == 2
+    public = app.test_client().get("/letters/fund-research").get_data(as_text=True)
+    assert "Delivered on" in public and "to 2 decision makers" in public
+
+
+def test_a_second_click_sends_nothing_more(coordinator, mailbox):
+    letter = open_letter()
+    co_signed_by(letter, "Hope Network", "ana@hope.example.org")
+    page = f"/console/letters/{letter.id}/deliver"
+    post(coordinator, page, page)
+    again = post(coordinator, page, page)
+    assert again.status_code == 409 and "already delivered" in again.get_data(as_text=True)
+    assert len(db.session.scalars(select(LetterDelivery)).all()) == 2
+    mailbox.wait_for("ellis@house.example.gov")
+    assert len(mailbox.to("ellis@house.example.gov")) == 1
+
+
+def test_a_letter_nobody_co_signed_is_not_delivered(coordinator, mailbox):
+    letter = open_letter()
+    page = f"/console/letters/{letter.id}/deliver"
+    response = post(coordinator, page, page)
+    assert response.status_code == 409
+    assert "No organization has co-signed" in response.get_data(as_text=True)
+    assert db.session.scalar(select(LetterDelivery)) is None
+
+
+def test_a_redelivered_task_sends_one_email_per_target(worker_app, mailbox):
+    letter = open_letter()
+    co_signed_by(letter, "Hope Network", "ana@hope.example.org")
+    client = worker_app.test_client()
+    AccountFactory(email="kim@coalition.example.org")
+    sign_in(client, "kim@coalition.example.org")
+    page = f"/console/letters/{letter.id}/deliver"
+    post(client, page, page)
+    mailbox.wait_for("ellis@house.example.gov")
+    rows = db.session.scalars(select(OutboundEmail).where(OutboundEmail.stream == "bulk")).all()
+    dispatcher.dispatch([dispatcher.QueuedEmail(r.id, r.stream) for r in rows])  # again
+    time.sleep(1.5)
+    assert len(mailbox.to("ellis@house.example.gov")) == 1
+    assert len(mailbox.to("delgado@senate.example.gov")) == 1
+    db.session.expire_all()
+    assert all(r.status == EmailStatus.SENT for r in db.session.scalars(select(OutboundEmail)))
