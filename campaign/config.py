@@ -65,6 +65,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         ),
         # Signature confirmation links stay valid this long.
         "CONFIRMATION_TTL_HOURS": int(env.get("CONFIRMATION_TTL_HOURS", "72")),
+        # Partners that have not co-signed get one reminder this many days before a deadline.
+        "LETTER_REMINDER_DAYS": int(env.get("LETTER_REMINDER_DAYS", "3")),
         # The public count is recounted at most this often (seconds).
         "COUNT_REFRESH_SECONDS": float(env.get("COUNT_REFRESH_SECONDS", "2")),
         # Public pages are rendered at most this often per process (seconds; 0 turns it off).
@@ -95,6 +97,10 @@ def celery_settings(redis_url: str | None) -> dict[str, Any]:
         },
         "beat_schedule": {
             "relay-outbox": {"task": "campaign.tasks.mail.relay_outbox", "schedule": 30.0},
+            "letter-reminders": {
+                "task": "campaign.tasks.letters.send_reminders",
+                "schedule": 3600.0,
+            },
         },
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,

@@ -8,8 +8,10 @@ from campaign.models.letter import (
     CoSignature,
     JointLetter,
     LetterDelivery,
+    LetterReminder,
     LetterStatus,
     LetterVersion,
+    TargetResponse,
 )
 from campaign.models.outbox import EmailStatus, OutboundEmail, Stream
 from campaign.models.partner import Endorsement, Partner, PartnerStatus
@@ -30,6 +32,7 @@ __all__ = [
     "ImportStatus",
     "JointLetter",
     "LetterDelivery",
+    "LetterReminder",
     "LetterStatus",
     "LetterVersion",
     "OutboundEmail",
@@ -42,5 +45,6 @@ __all__ = [
     "Target",
     "TargetImport",
     "TargetList",
+    "TargetResponse",
     "TokenPurpose",
 ]

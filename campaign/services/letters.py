@@ -6,10 +6,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
+from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +21,7 @@ from campaign.models import (
     CoSignature,
     JointLetter,
     LetterDelivery,
+    LetterReminder,
     LetterStatus,
     LetterVersion,
     Partner,
@@ -27,6 +30,7 @@ from campaign.models import (
     Signature,
     Stream,
     Target,
+    TargetResponse,
 )
 from campaign.models._types import utcnow
 from campaign.services import audit, dispatcher, mailer, outbox
@@ -394,5 +398,95 @@ def deliveries(letter: JointLetter) -> list[LetterDelivery]:
             .options(selectinload(LetterDelivery.target), selectinload(LetterDelivery.email))
             .join(LetterDelivery.target)
             .order_by(Target.name)
+        )
+    )
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Remind every approved partner that has not co-signed the current text of an open
+    letter whose deadline is within LETTER_REMINDER_DAYS; once per partner per letter (the
+    unique reminder row decides, so two beats at once send one)."""
+    now = now or utcnow()
+    window = now + timedelta(days=current_app.config["LETTER_REMINDER_DAYS"])
+    due = db.session.scalars(
+        select(JointLetter).where(
+            JointLetter.status == LetterStatus.OPEN,
+            JointLetter.deadline > now,
+            JointLetter.deadline <= window,
+        )
+    ).all()
+    emails = []
+    for letter in due:
+        signed = {s.partner_id for s in current_co_signers(letter)}
+        reminded = set(
+            db.session.scalars(
+                select(LetterReminder.partner_id).where(LetterReminder.letter_id == letter.id)
+            )
+        )
+        partners = db.session.scalars(
+            select(Partner.id).where(Partner.status == PartnerStatus.APPROVED)
+        ).all()
+        url = external_url("portal.letter", letter_id=letter.id)
+        for partner_id in partners:
+            if partner_id in signed or partner_id in reminded:
+                continue
+            claimed = db.session.execute(
+                _insert_ignore(LetterReminder)
+                .values(letter_id=letter.id, partner_id=partner_id, sent_at=now)
+                .returning(LetterReminder.id)
+            ).scalar()
+            if claimed is None:
+                continue
+            emails += [
+                outbox.queue_email(
+                    "letter_reminder",
+                    address,
+                    {"title": letter.title, "url": url, "deadline": f"{letter.last_day:%d %B %Y}"},
+                )
+                for address in _admin_emails([partner_id])
+            ]
+    db.session.commit()
+    dispatcher.dispatch(emails)
+    return len(emails)
+
+
+def _insert_ignore(model):  # type: ignore[no-untyped-def]
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    target_id: int
+    responded_on: date
+    summary: str
+    link: str | None
+
+
+def record_response(actor: Actor, letter: JointLetter, record: ResponseRecord) -> TargetResponse:
+    """A target's answer to a letter; shown on the public letter page."""
+    if record.target_id not in {t.id for t in letter.targets}:
+        raise LetterError("Choose one of the letter's targets.")
+    response = TargetResponse(
+        letter_id=letter.id,
+        target_id=record.target_id,
+        responded_on=record.responded_on,
+        summary=record.summary,
+        link=record.link or None,
+    )
+    db.session.add(response)
+    db.session.flush()
+    audit.record(actor, "letter.response", "letter", letter.id, target_id=record.target_id)
+    db.session.commit()
+    return response
+
+
+def responses_to(letter: JointLetter) -> list[TargetResponse]:
+    return list(
+        db.session.scalars(
+            select(TargetResponse)
+            .where(TargetResponse.letter_id == letter.id)
+            .options(selectinload(TargetResponse.target))
+            .order_by(TargetResponse.responded_on.desc(), TargetResponse.id.desc())
         )
     )

@@ -1,3 +1,3 @@
 """Thin Celery tasks: they take ids and call services."""
 
-from campaign.tasks import accounts, mail, targets  # noqa: F401
+from campaign.tasks import accounts, letters, mail, targets  # noqa: F401

@@ -23,7 +23,7 @@ from campaign.models import (
     Signature,
 )
 from campaign.models._types import utcnow
-from campaign.services import dispatcher
+from campaign.services import dispatcher, letters
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,
@@ -163,3 +163,58 @@ def test_a_redelivered_task_sends_one_email_per_target(worker_app, mailbox):
     assert len(mailbox.to("delgado@senate.example.gov")) == 1
     db.session.expire_all()
     assert all(r.status == EmailStatus.SENT for r in db.session.scalars(select(OutboundEmail)))
+
+
+def test_a_targets_answer_is_recorded_and_shown_in_public(coordinator, app):
+    letter = open_letter()
+    page = f"/console/letters/{letter.id}"
+    ellis = next(t for t in letter.targets if t.name == "Rep. Jordan Ellis")
+    bad = post(
+        coordinator,
+        f"{page}/responses",
+        page,
+        target=str(ellis.id),
+        responded_on="2026-11-20",
+        summary="",
+        link="javascript:alert(1)",
+    )
+    assert bad.status_code == 400
+    assert "Summarize the answer." in bad.get_data(as_text=True)
+    assert "Enter the full address" in bad.get_data(as_text=True)
+    done = post(
+        coordinator,
+        f"{page}/responses",
+        page,
+        target=str(ellis.id),
+        responded_on="2026-11-20",
+        summary="Will raise it in committee.",
+        link="https://house.example.gov/statement",
+    )
+    assert done.status_code == 303
+    public = app.test_client().get("/letters/fund-research").get_data(as_text=True)
+    assert (
+        "Rep. Jordan Ellis</strong>, Chair, Health Committee, answered on 20 November 2026"
+        in public
+    )
+    assert "Will raise it in committee." in public
+
+
+def test_partners_that_have_not_co_signed_get_one_reminder(app, mailbox):
+    letter = open_letter()
+    letter.deadline = utcnow() + timedelta(days=2)
+    db.session.commit()
+    co_signed_by(letter, "Hope Network", "ana@hope.example.org")
+    quiet = PartnerFactory(name="Quiet Org")
+    AccountFactory(email="admin@quiet.example.org", role=Role.PARTNER_ADMIN, partner_id=quiet.id)
+    assert letters.send_reminders() == 1
+    assert letters.send_reminders() == 0  # once per partner per letter
+    [reminder] = mailbox.wait_for("admin@quiet.example.org")
+    assert "Reminder: co-sign" in reminder["Subject"]
+    assert mailbox.to("ana@hope.example.org") == []
+
+
+def test_no_reminder_while_the_deadline_is_far_off(app, mailbox):
+    open_letter()  # five days away; reminders go three days before
+    quiet = PartnerFactory(name="Quiet Org")
+    AccountFactory(email="admin@quiet.example.org", role=Role.PARTNER_ADMIN, partner_id=quiet.id)
+    assert letters.send_reminders() == 0

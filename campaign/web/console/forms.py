@@ -6,14 +6,16 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     EmailField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
+    URLField,
 )
 from wtforms.validators import DataRequired, Length
 
-from campaign.web.fields import ChorusForm, ReadableText, strip
+from campaign.web.fields import ChorusForm, ReadableText, check_website, strip
 
 
 class RejectForm(ChorusForm):
@@ -72,3 +74,31 @@ class LetterForm(ChorusForm):
         validators=[DataRequired("Give the deadline as a date.")],
     )
     submit = SubmitField("Save the letter")
+
+
+class ResponseForm(ChorusForm):
+    target = SelectField(
+        "Who answered", coerce=int, validators=[DataRequired("Choose who answered.")]
+    )
+    responded_on = DateField(
+        "Date of the answer", validators=[DataRequired("Give the date as a date.")]
+    )
+    summary = TextAreaField(
+        "What they said",
+        filters=[strip],
+        validators=[
+            DataRequired("Summarize the answer."),
+            Length(max=2000),
+            ReadableText(multiline=True),
+        ],
+    )
+    link = URLField(
+        "Link to the answer (optional)",
+        filters=[strip],
+        validators=[Length(max=500), ReadableText()],
+    )
+    submit = SubmitField("Record the answer")
+
+    def validate_link(self, field: URLField) -> None:
+        if field.data:
+            check_website(field)

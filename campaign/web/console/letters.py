@@ -13,7 +13,7 @@ from campaign.services import letters
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
-from campaign.web.console.forms import LetterForm
+from campaign.web.console.forms import LetterForm, ResponseForm
 
 
 def _form(letter: JointLetter | None = None) -> LetterForm:
@@ -68,6 +68,8 @@ def letter(letter_id: int) -> str:
         letter=letter,
         co_signers=letters.current_co_signers(letter),
         deliveries=letters.deliveries(letter),
+        responses=letters.responses_to(letter),
+        response_form=_response_form(letter),
     )
 
 
@@ -103,6 +105,8 @@ def open_letter(letter_id: int) -> Page:
             refused=str(exc),
             co_signers=letters.current_co_signers(letter),
             deliveries=[],
+            responses=[],
+            response_form=_response_form(letter),
         ), 409
     flash("The letter is open; partners have been told.")
     return redirect(url_for("console.letter", letter_id=letter.id), 303)
@@ -132,3 +136,41 @@ def deliver_letter(letter_id: int) -> Page:
         ), 409
     flash(f"The letter is on its way to {sent} target{'s' if sent != 1 else ''}.")
     return redirect(url_for("console.letter", letter_id=letter.id), 303)
+
+
+def _response_form(letter: JointLetter) -> ResponseForm:
+    form = ResponseForm()
+    form.target.choices = [(t.id, t.name) for t in letter.targets]
+    return form
+
+
+@bp.post("/letters/<int:letter_id>/responses")
+@coordinator_required
+def record_response(letter_id: int) -> Page:
+    letter = _letter_or_404(letter_id)
+    form = _response_form(letter)
+    refused = None
+    if form.validate():
+        try:
+            letters.record_response(
+                current_actor(),
+                letter,
+                letters.ResponseRecord(
+                    form.target.data, form.responded_on.data, form.summary.data, form.link.data
+                ),
+            )
+        except letters.LetterError as exc:
+            refused = str(exc)
+        else:
+            flash("The answer is recorded and shown on the letter's public page.")
+            return redirect(url_for("console.letter", letter_id=letter.id), 303)
+    html = render_template(
+        "console/letter.html",
+        letter=letter,
+        refused=refused,
+        co_signers=letters.current_co_signers(letter),
+        deliveries=letters.deliveries(letter),
+        responses=letters.responses_to(letter),
+        response_form=form,
+    )
+    return html, 400

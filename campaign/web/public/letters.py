@@ -19,5 +19,8 @@ def letter_page(slug: str) -> str:
         )
     ) or abort(404)
     return render_template(
-        "public/letter.html", letter=letter, co_signers=letters.current_co_signers(letter)
+        "public/letter.html",
+        letter=letter,
+        co_signers=letters.current_co_signers(letter),
+        responses=letters.responses_to(letter),
     )
