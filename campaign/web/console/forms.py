@@ -73,6 +73,7 @@ class LetterForm(ChorusForm):
         "Co-signing deadline (the end of this day, UTC)",
         validators=[DataRequired("Give the deadline as a date.")],
     )
+    campaign = SelectField("Goes with the petition (optional)", coerce=int, default=0)
     submit = SubmitField("Save the letter")
 
 

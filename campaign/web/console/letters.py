@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from campaign.extensions import db
-from campaign.models import JointLetter, Target
+from campaign.models import Campaign, JointLetter, Target
 from campaign.services import letters
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
@@ -22,7 +22,11 @@ def _form(letter: JointLetter | None = None) -> LetterForm:
         (t.id, f"{t.name}, {t.title}, {t.office}")
         for t in db.session.scalars(select(Target).order_by(Target.name))
     ]
+    form.campaign.choices = [(0, "No petition")] + [
+        (c.id, c.title) for c in db.session.scalars(select(Campaign).order_by(Campaign.title))
+    ]
     if letter is not None and request.method == "GET":
+        form.campaign.data = letter.campaign_id or 0
         form.body.data = letter.text
         form.targets.data = [t.id for t in letter.targets]
         form.deadline.data = letter.last_day
@@ -32,7 +36,9 @@ def _form(letter: JointLetter | None = None) -> LetterForm:
 def _draft(form: LetterForm) -> letters.LetterDraft:
     # Co-signing closes when the chosen day ends (UTC), that is as the next one starts.
     next_day = datetime.combine(form.deadline.data + timedelta(days=1), time(), tzinfo=UTC)
-    return letters.LetterDraft(form.title.data, form.body.data, form.targets.data, next_day)
+    return letters.LetterDraft(
+        form.title.data, form.body.data, form.targets.data, next_day, form.campaign.data or None
+    )
 
 
 @bp.get("/letters")
