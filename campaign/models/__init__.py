@@ -3,7 +3,7 @@
 from campaign.models.account import Account, Role
 from campaign.models.application import ApplicationStatus, PartnerApplication
 from campaign.models.audit import AuditEvent
-from campaign.models.campaign import Campaign, CampaignStatus
+from campaign.models.campaign import Campaign, CampaignStatus, PetitionDelivery
 from campaign.models.letter import (
     CoSignature,
     JointLetter,
@@ -39,6 +39,7 @@ __all__ = [
     "Partner",
     "PartnerApplication",
     "PartnerStatus",
+    "PetitionDelivery",
     "Role",
     "Signature",
     "Stream",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
 from campaign.models._types import UTCDateTime, enum_column, utcnow
+from campaign.models.outbox import OutboundEmail
 from campaign.models.target import Target
 
 
@@ -44,6 +45,8 @@ class Campaign(db.Model):
     # The public count: recounted in a batch (see services.counts), never +1 per signature.
     confirmed_count: Mapped[int] = mapped_column(Integer, default=0)
     counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the petition went to its targets (it goes once).
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     targets: Mapped[list[Target]] = relationship(secondary=campaign_targets, order_by=Target.name)
@@ -51,3 +54,20 @@ class Campaign(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status == CampaignStatus.OPEN
+
+
+class PetitionDelivery(db.Model):
+    """One email carrying a campaign's petition to one of its targets; a petition is
+    delivered once."""
+
+    __tablename__ = "petition_deliveries"
+    __table_args__ = (UniqueConstraint("campaign_id", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
+    email_id: Mapped[int] = mapped_column(ForeignKey("outbound_emails.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    target: Mapped[Target] = relationship()
+    email: Mapped[OutboundEmail] = relationship()

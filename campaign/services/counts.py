@@ -63,3 +63,13 @@ def next_milestone(count: int, goal: int) -> int | None:
         if count < mark:
             return mark
     return None
+
+
+def confirmed_by_state(campaign_id: int) -> dict[str, int]:
+    """Confirmed signatures per state (\"\" for signers without one), counted now."""
+    rows = db.session.execute(
+        select(Signature.state, func.count())
+        .where(Signature.campaign_id == campaign_id, Signature.confirmed_at.is_not(None))
+        .group_by(Signature.state)
+    )
+    return {state or "": count for state, count in rows}

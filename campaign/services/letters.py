@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -27,13 +27,12 @@ from campaign.models import (
     Partner,
     PartnerStatus,
     Role,
-    Signature,
     Stream,
     Target,
     TargetResponse,
 )
 from campaign.models._types import utcnow
-from campaign.services import audit, dispatcher, mailer, outbox
+from campaign.services import audit, counts, dispatcher, mailer, outbox
 from campaign.services.audit import Actor
 from campaign.services.links import external_url
 from campaign.services.markup import render_markdown
@@ -326,25 +325,16 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def confirmed_by_state(campaign_id: int) -> dict[str, int]:
-    rows = db.session.execute(
-        select(Signature.state, func.count())
-        .where(Signature.campaign_id == campaign_id, Signature.confirmed_at.is_not(None))
-        .group_by(Signature.state)
-    )
-    return {state or "": count for state, count in rows}
-
-
 def preview_outreach(letter: JointLetter) -> EmailMessage | None:
     """The email the first target would get, built but not sent."""
     if not letter.targets:
         return None
-    counts = confirmed_by_state(letter.campaign_id) if letter.campaign_id else None
+    by_state = counts.confirmed_by_state(letter.campaign_id) if letter.campaign_id else None
     target = letter.targets[0]
     return mailer.build_message(
         "letter_outreach",
         target.email,
-        outreach_context(letter, target, current_co_signers(letter), counts),
+        outreach_context(letter, target, current_co_signers(letter), by_state),
     )
 
 
@@ -361,13 +351,13 @@ def deliver_letter(actor: Actor, letter_id: int) -> int:
         raise LetterError("No organization has co-signed the current text yet.")
     if not letter.targets:
         raise LetterError("The letter has no targets.")
-    counts = confirmed_by_state(letter.campaign_id) if letter.campaign_id else None
+    by_state = counts.confirmed_by_state(letter.campaign_id) if letter.campaign_id else None
     emails = []
     for target in letter.targets:
         email = outbox.queue_email(
             "letter_outreach",
             target.email,
-            outreach_context(letter, target, co_signers, counts),
+            outreach_context(letter, target, co_signers, by_state),
             stream=Stream.BULK,
         )
         db.session.add(LetterDelivery(letter_id=letter.id, target_id=target.id, email_id=email.id))

@@ -17,6 +17,11 @@ MESSAGES = {
         "We could not read that request",
         "Something in what was sent was not right. Go back, check the form and try again.",
     ),
+    403: (
+        "You do not have access to this page",
+        "Your account cannot do this. If you think it should, ask your organization's "
+        "administrator or a coalition coordinator.",
+    ),
     404: (
         "Page not found",
         "We could not find that page. It may have moved, or the link may be mistyped.",

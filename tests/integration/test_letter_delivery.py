@@ -218,3 +218,33 @@ def test_no_reminder_while_the_deadline_is_far_off(app, mailbox):
     quiet = PartnerFactory(name="Quiet Org")
     AccountFactory(email="admin@quiet.example.org", role=Role.PARTNER_ADMIN, partner_id=quiet.id)
     assert letters.send_reminders() == 0
+
+
+def test_a_petition_goes_to_its_targets_with_counts_by_state_once(coordinator, mailbox, app):
+    delgado = TargetFactory(
+        name="Sen. Maria Delgado", email="delgado@senate.example.gov", state="CA"
+    )
+    grant = TargetFactory(name="Dr. Alicia Grant", email="grant@nimh.example.gov", state=None)
+    campaign = CampaignFactory(title="Fund recovery research", targets=[delgado, grant])
+    confirmed_signatures(campaign, "CA", 4)
+    confirmed_signatures(campaign, "OR", 1)
+    page = f"/console/campaigns/{campaign.id}/deliver"
+    preview = coordinator.get(page).get_data(as_text=True)
+    assert "CA 4, OR 1" in preview and "Send to 2 targets" in preview
+    assert post(coordinator, page, page).status_code == 303
+
+    [to_delgado] = mailbox.wait_for("delgado@senate.example.gov")
+    assert "a petition signed by 5 people" in to_delgado["Subject"]
+    assert "5 people have signed this petition, 4 of them in CA" in text_part(to_delgado)
+    [to_grant] = mailbox.wait_for("grant@nimh.example.gov")
+    assert "of them in" not in text_part(to_grant)
+    [attachment] = list(to_delgado.iter_attachments())
+    assert attachment.get_content().splitlines() == ["state,confirmed_signers", "CA,4", "OR,1"]
+
+    again = post(coordinator, page, page)
+    assert again.status_code == 409 and "already delivered" in again.get_data(as_text=True)
+    assert len(mailbox.to("delgado@senate.example.gov")) == 1
+    status = coordinator.get(page).get_data(as_text=True)
+    assert status.count("<td>Sent</td>") == 2
+    public = app.test_client().get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "This petition was delivered on" in public
