@@ -17,7 +17,10 @@ from campaign.models import (
     Partner,
     PartnerStatus,
     Signature,
+    Target,
 )
+from campaign.services import audit
+from campaign.services.audit import Actor
 
 
 def open_campaigns() -> list[Campaign]:
@@ -123,3 +126,14 @@ def short_name(full_name: str) -> str:
     if len(parts) < 2:
         return parts[0] if parts else ""
     return f"{parts[0]} {parts[-1][0]}."
+
+
+def set_targets(actor: Actor, campaign_id: int, target_ids: list[int]) -> Campaign:
+    """Choose who the campaign's petition is addressed to, from the targets on file."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise ValueError("There is no such campaign.")
+    campaign.targets = list(db.session.scalars(select(Target).where(Target.id.in_(target_ids))))
+    audit.record(actor, "campaign.targets", "campaign", campaign.id, targets=len(target_ids))
+    db.session.commit()
+    return campaign

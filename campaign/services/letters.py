@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from campaign.extensions import db
 from campaign.models import (
     Account,
+    Campaign,
     CoSignature,
     JointLetter,
     LetterDelivery,
@@ -453,12 +454,16 @@ class ResponseRecord:
     link: str | None
 
 
-def record_response(actor: Actor, letter: JointLetter, record: ResponseRecord) -> TargetResponse:
-    """A target's answer to a letter; shown on the public letter page."""
-    if record.target_id not in {t.id for t in letter.targets}:
-        raise LetterError("Choose one of the letter's targets.")
+def record_response(
+    actor: Actor, subject: JointLetter | Campaign, record: ResponseRecord
+) -> TargetResponse:
+    """A target's answer to a letter or a petition; shown on its public page."""
+    if record.target_id not in {t.id for t in subject.targets}:
+        raise LetterError("Choose one of its targets.")
+    is_letter = isinstance(subject, JointLetter)
     response = TargetResponse(
-        letter_id=letter.id,
+        letter_id=subject.id if is_letter else None,
+        campaign_id=None if is_letter else subject.id,
         target_id=record.target_id,
         responded_on=record.responded_on,
         summary=record.summary,
@@ -466,16 +471,20 @@ def record_response(actor: Actor, letter: JointLetter, record: ResponseRecord) -
     )
     db.session.add(response)
     db.session.flush()
-    audit.record(actor, "letter.response", "letter", letter.id, target_id=record.target_id)
+    kind = "letter" if is_letter else "campaign"
+    audit.record(actor, f"{kind}.response", kind, subject.id, target_id=record.target_id)
     db.session.commit()
     return response
 
 
-def responses_to(letter: JointLetter) -> list[TargetResponse]:
+def responses_to(subject: JointLetter | Campaign) -> list[TargetResponse]:
+    column = (
+        TargetResponse.letter_id if isinstance(subject, JointLetter) else TargetResponse.campaign_id
+    )
     return list(
         db.session.scalars(
             select(TargetResponse)
-            .where(TargetResponse.letter_id == letter.id)
+            .where(column == subject.id)
             .options(selectinload(TargetResponse.target))
             .order_by(TargetResponse.responded_on.desc(), TargetResponse.id.desc())
         )

@@ -248,3 +248,24 @@ def test_a_petition_goes_to_its_targets_with_counts_by_state_once(coordinator, m
     assert status.count("<td>Sent</td>") == 2
     public = app.test_client().get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "This petition was delivered on" in public
+
+
+def test_a_campaign_chooses_its_targets_and_shows_their_answers(coordinator, app):
+    campaign = CampaignFactory(title="Fund recovery research")
+    delgado = TargetFactory(name="Sen. Maria Delgado")
+    TargetFactory(name="Rep. Jordan Ellis")
+    page = f"/console/campaigns/{campaign.id}"
+    assert post(coordinator, f"{page}/targets", page, targets=[str(delgado.id)]).status_code == 303
+    db.session.refresh(campaign)
+    assert [t.name for t in campaign.targets] == ["Sen. Maria Delgado"]
+    response = post(
+        coordinator,
+        f"{page}/responses",
+        page,
+        target=str(delgado.id),
+        responded_on="2026-11-25",
+        summary="Agreed to co-sponsor the bill.",
+    )
+    assert response.status_code == 303
+    public = app.test_client().get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "Agreed to co-sponsor the bill." in public and "answered on 25 November 2026" in public

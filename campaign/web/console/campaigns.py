@@ -6,11 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from campaign.extensions import db
-from campaign.models import Campaign
-from campaign.services import counts, petitions
+from campaign.models import Campaign, Target
+from campaign.services import counts, letters, petitions
+from campaign.services.campaigns import set_targets
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
+from campaign.web.console.forms import CampaignTargetsForm, ResponseForm
 
 
 @bp.get("/campaigns")
@@ -45,3 +47,71 @@ def deliver_petition(campaign_id: int) -> Page:
         by_state=sorted(counts.confirmed_by_state(campaign.id).items()),
     )
     return (html, 409) if refused else html
+
+
+def _targets_form(campaign: Campaign) -> CampaignTargetsForm:
+    form = CampaignTargetsForm()
+    form.targets.choices = [
+        (t.id, f"{t.name}, {t.title}, {t.office}")
+        for t in db.session.scalars(select(Target).order_by(Target.name))
+    ]
+    if request.method == "GET":
+        form.targets.data = [t.id for t in campaign.targets]
+    return form
+
+
+def _response_form(campaign: Campaign) -> ResponseForm:
+    form = ResponseForm()
+    form.target.choices = [(t.id, t.name) for t in campaign.targets]
+    return form
+
+
+def _campaign_page(campaign: Campaign, status: int = 200, **forms: object) -> tuple[str, int]:
+    html = render_template(
+        "console/campaign.html",
+        campaign=campaign,
+        targets_form=forms.get("targets_form") or _targets_form(campaign),
+        response_form=forms.get("response_form") or _response_form(campaign),
+        responses=letters.responses_to(campaign),
+        refused=forms.get("refused"),
+    )
+    return html, status
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@coordinator_required
+def campaign(campaign_id: int) -> tuple[str, int]:
+    return _campaign_page(db.session.get(Campaign, campaign_id) or abort(404))
+
+
+@bp.post("/campaigns/<int:campaign_id>/targets")
+@coordinator_required
+def campaign_targets(campaign_id: int) -> Page:
+    campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    form = _targets_form(campaign)
+    if not form.validate():
+        return _campaign_page(campaign, 400, targets_form=form)
+    set_targets(current_actor(), campaign.id, form.targets.data or [])
+    flash("The campaign's targets are saved.")
+    return redirect(url_for("console.campaign", campaign_id=campaign.id), 303)
+
+
+@bp.post("/campaigns/<int:campaign_id>/responses")
+@coordinator_required
+def campaign_response(campaign_id: int) -> Page:
+    campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    form = _response_form(campaign)
+    if not form.validate():
+        return _campaign_page(campaign, 400, response_form=form)
+    try:
+        letters.record_response(
+            current_actor(),
+            campaign,
+            letters.ResponseRecord(
+                form.target.data, form.responded_on.data, form.summary.data, form.link.data
+            ),
+        )
+    except letters.LetterError as exc:
+        return _campaign_page(campaign, 409, response_form=form, refused=str(exc))
+    flash("The answer is recorded and shown on the campaign page.")
+    return redirect(url_for("console.campaign", campaign_id=campaign.id), 303)

@@ -103,3 +103,8 @@ class ResponseForm(ChorusForm):
     def validate_link(self, field: URLField) -> None:
         if field.data:
             check_website(field)
+
+
+class CampaignTargetsForm(ChorusForm):
+    targets = SelectMultipleField("Addressed to", coerce=int)
+    submit = SubmitField("Save the targets")

@@ -15,6 +15,7 @@ from campaign.services.campaigns import (
     public_supporters,
     signable_campaign,
 )
+from campaign.services.letters import responses_to
 from campaign.services.links import external_url
 from campaign.services.partners import coalition_size
 from campaign.services.signing import Confirmation, SignatureRequest
@@ -63,6 +64,7 @@ def _campaign_page(
         campaign=campaign,
         form=form,
         endorsements=public_endorsements(campaign),
+        responses=responses_to(campaign),
         supporters=public_supporters(campaign),
         next_milestone=counts.next_milestone(campaign.confirmed_count, campaign.goal),
         notice=notice,
