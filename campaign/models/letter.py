@@ -67,6 +67,10 @@ class JointLetter(db.Model):
         return (self.deadline - timedelta(seconds=1)).date()
 
     @property
+    def is_gathering(self) -> bool:
+        return self.status == LetterStatus.OPEN and utcnow() < self.deadline
+
+    @property
     def text(self) -> str:
         return self.versions[-1].body if self.versions else ""
 

@@ -101,6 +101,15 @@ def edit_letter(actor: Actor, letter_id: int, draft: LetterDraft) -> JointLetter
     letter = _letter(letter_id)
     if letter.status == LetterStatus.DELIVERED:
         raise LetterError("A delivered letter cannot be changed.")
+    if (
+        letter.status == LetterStatus.OPEN
+        and draft.body != letter.text
+        and draft.deadline <= utcnow()
+    ):
+        raise LetterError(
+            "Co-signing has closed: move the deadline into the future to change "
+            "the text, since every partner will have to confirm it again."
+        )
     letter.title = draft.title
     letter.deadline = draft.deadline
     letter.campaign_id = draft.campaign_id
@@ -147,7 +156,13 @@ def open_letter(actor: Actor, letter_id: int) -> JointLetter:
 
 
 def co_sign(
-    actor: Actor, account: Account, letter_id: int, name: str, title: str, authorized: bool
+    actor: Actor,
+    account: Account,
+    letter_id: int,
+    name: str,
+    title: str,
+    authorized: bool,
+    version: int | None = None,
 ) -> CoSignature:
     """The account's organization signs the current text, through a named signatory who is
     authorized to sign for it. Only partner admins, only before the deadline."""
@@ -161,6 +176,11 @@ def co_sign(
     letter = _letter(letter_id)
     if letter.status != LetterStatus.OPEN:
         raise LetterError("This letter is not open for co-signing.")
+    if version is not None and version != letter.current_version:
+        raise LetterError(
+            "The letter's text changed while you were reading it. Read the new "
+            "text below and co-sign again if your organization agrees."
+        )
     if utcnow() >= letter.deadline:
         raise LetterError(f"The deadline for co-signing was {letter.last_day:%d %B %Y}.")
     signature = db.session.scalar(

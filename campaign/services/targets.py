@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -25,11 +26,15 @@ from campaign.services import audit
 from campaign.services.audit import Actor
 from campaign.services.emails import InvalidEmail, check_email
 
+log = logging.getLogger(__name__)
+
 REQUIRED_COLUMNS = ("name", "title", "office", "email")
 OPTIONAL_COLUMNS = ("state", "district")
 MAX_BYTES = 16 * 1024 * 1024
-# Up to this many lines are checked and imported while the coordinator waits.
-IN_REQUEST_LINES = 2000
+# Files up to this size (about 2,000 rows) are checked and imported while the coordinator
+# waits; larger ones by a worker.
+IN_REQUEST_BYTES = 200 * 1024
+IN_REQUEST_ROWS = 2000
 MAX_PROBLEMS = 200
 PREVIEW_ROWS = 20
 CHUNK = 1000
@@ -55,14 +60,19 @@ class Checked:
             self.problems[-1] = {"line": line, "message": "…and more problems after these."}
 
 
+NOT_UTF8 = (
+    "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and upload it again."
+)
+
+
 def decode(content: bytes) -> str:
     try:
-        return content.decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportRefused(
-            "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and "
-            "upload it again."
-        ) from exc
+        raise ImportRefused(NOT_UTF8) from exc
+    if "\x00" in text:  # UTF-16 without a byte-order mark decodes to this
+        raise ImportRefused(NOT_UTF8)
+    return text
 
 
 def check(text: str) -> Checked:
@@ -119,9 +129,11 @@ def _check_row(checked: Checked, line: int, header: list[str], values: list[str]
         checked.problem(line, f"The email address “{row['email'][:80]}” is not valid: {exc}")
         return
     state = (row.get("state") or "").upper() or None
-    if state and (len(state) != 2 or us.states.lookup(state) is None):
+    found = us.states.lookup(state) if state and len(state) == 2 and state.isalpha() else None
+    if state and found is None:
         checked.problem(line, f"“{row['state'][:20]}” is not a US state's two-letter code.")
         return
+    state = found.abbr if found else None
     district = (row.get("district") or "") or None
     if district and len(district) > 20:
         checked.problem(line, "The district is longer than 20 characters.")
@@ -156,10 +168,10 @@ def start_import(actor: Actor, filename: str, content: bytes, list_name: str = "
     db.session.flush()
     audit.record(actor, "targets.upload", "target_import", job.id, filename=job.filename)
     db.session.commit()
-    if text.count("\n") <= IN_REQUEST_LINES:
+    if len(content) <= IN_REQUEST_BYTES:
         check_import(job.id)
     else:
-        _run_task("campaign.tasks.targets.check_import", job.id)
+        _run_task("campaign.tasks.targets.check_import", job)
     return job
 
 
@@ -202,14 +214,14 @@ def confirm_import(actor: Actor, import_id: int) -> TargetImport:
     job.status = ImportStatus.IMPORTING
     audit.record(actor, "targets.import", "target_import", job.id, rows=job.total_rows)
     db.session.commit()
-    if job.total_rows <= IN_REQUEST_LINES:
-        run_import(job.id)
+    if job.total_rows <= IN_REQUEST_ROWS:
+        run_import(job.id, in_request=True)
     else:
-        _run_task("campaign.tasks.targets.run_import", job.id)
+        _run_task("campaign.tasks.targets.run_import", job)
     return job
 
 
-def run_import(import_id: int) -> None:
+def run_import(import_id: int, in_request: bool = False) -> None:
     """Write every row in one transaction, so a failure imports nothing. Progress is
     recorded on a separate connection, so the console can show it meanwhile."""
     job = db.session.get(TargetImport, import_id)
@@ -235,7 +247,9 @@ def run_import(import_id: int) -> None:
             .values(status=ImportStatus.FAILED, finished_at=utcnow())
         )
         db.session.commit()
-        raise
+        if not in_request:
+            raise  # the worker logs it; in a request the page says it failed
+        log.exception("target import %s failed", import_id)
 
 
 def _chunks(rows: list[dict]) -> Iterator[tuple[int, list[dict]]]:
@@ -310,5 +324,14 @@ def _ids_for(emails: list[str]) -> list[int]:
     return ids
 
 
-def _run_task(name: str, import_id: int) -> None:
-    current_app.extensions["celery"].tasks[name].apply_async(args=[import_id])
+def _run_task(name: str, job: TargetImport) -> None:
+    """Hand the job to a worker; if the broker cannot take it, the import is marked failed
+    (nothing was written) rather than left waiting forever."""
+    try:
+        current_app.extensions["celery"].tasks[name].apply_async(args=[job.id], retry=False)
+    except Exception:
+        log.exception("could not hand target import %s to a worker", job.id)
+        job.status = ImportStatus.FAILED
+        job.problems = [{"line": 0, "message": "The import could not be started. Try again."}]
+        job.finished_at = utcnow()
+        db.session.commit()

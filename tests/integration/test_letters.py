@@ -10,6 +10,7 @@ from sqlalchemy import select
 from campaign.extensions import db
 from campaign.models import JointLetter, LetterStatus, Role
 from campaign.models._types import utcnow
+from campaign.services.letters import current_co_signers
 from tests.support.factories import AccountFactory, PartnerFactory, TargetFactory
 from tests.support.smtp import text_part
 from tests.support.web import post, sign_in
@@ -184,3 +185,76 @@ def test_bad_letter_input_is_refused_beside_the_field(people):
     ):
         assert message in page
     assert db.session.scalar(select(JointLetter)) is None
+
+
+def test_co_signing_a_text_that_changed_meanwhile_is_refused(people):
+    coordinator, partner = people
+    draft(coordinator)
+    page = f"/console/letters/{letter().id}"
+    post(coordinator, f"{page}/open", page)
+    read = f"/portal/letters/{letter().id}"
+    form_page = partner.get(read).get_data(as_text=True)
+    assert 'name="version" value="1"' in form_page
+    post(
+        coordinator,
+        f"{page}/edit",
+        f"{page}/edit",
+        title=letter().title,
+        body="A different ask.",
+        targets=[str(t.id) for t in letter().targets],
+        deadline=(date.today() + timedelta(days=10)).isoformat(),
+    )
+    stale = post(
+        partner,
+        f"{read}/co-sign",
+        read,
+        signatory_name="Ana",
+        signatory_title="ED",
+        authorized="y",
+        version="1",
+    )
+    assert stale.status_code == 409
+    assert "changed while you were reading it" in stale.get_data(as_text=True)
+    assert current_co_signers(letter()) == []
+
+
+def test_the_text_cannot_change_after_co_signing_closed(people):
+    coordinator, _ = people
+    draft(coordinator)
+    page = f"/console/letters/{letter().id}"
+    post(coordinator, f"{page}/open", page)
+    found = letter()
+    found.deadline = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    response = post(
+        coordinator,
+        f"{page}/edit",
+        f"{page}/edit",
+        title=found.title,
+        body="Late change.",
+        targets=[str(t.id) for t in found.targets],
+        deadline=(date.today() - timedelta(days=1)).isoformat(),
+    )
+    assert response.status_code == 409
+    assert "move the deadline into the future" in response.get_data(as_text=True)
+    assert letter().current_version == 1
+
+
+def test_a_far_future_deadline_is_refused_with_a_message(people):
+    coordinator, _ = people
+    response = draft(coordinator, deadline="9999-12-31")
+    assert response.status_code == 400
+    assert "within the next three years" in response.get_data(as_text=True)
+
+
+def test_letter_markdown_cannot_carry_scripts(people, app):
+    coordinator, _ = people
+    draft(
+        coordinator,
+        body="Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+    )
+    page = f"/console/letters/{letter().id}"
+    post(coordinator, f"{page}/open", page)
+    public = app.test_client().get(f"/letters/{letter().slug}").get_data(as_text=True)
+    assert "<script>alert" not in public and "javascript:" not in public
+    assert "onerror" not in public

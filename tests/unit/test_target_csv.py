@@ -70,3 +70,13 @@ def test_files_that_are_not_utf8_are_refused_with_advice():
 
 def test_an_empty_file_is_a_problem():
     assert check("").problems[0]["message"] == "The file is empty."
+
+
+def test_numeric_state_codes_are_not_taken_for_states():
+    checked = check(HEADER + "N,T,O,a@x.gov,06,\n")
+    assert "not a US state" in checked.problems[0]["message"]
+
+
+def test_text_full_of_nul_bytes_is_not_utf8():
+    with pytest.raises(ImportRefused, match="CSV UTF-8"):
+        decode("name,title".encode("utf-16-le"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -13,7 +15,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from campaign.web.fields import ChorusForm, ReadableText, check_website, strip
 
@@ -75,6 +77,11 @@ class LetterForm(ChorusForm):
     )
     campaign = SelectField("Goes with the petition (optional)", coerce=int, default=0)
     submit = SubmitField("Save the letter")
+
+    def validate_deadline(self, field: DateField) -> None:
+        latest = date.today() + timedelta(days=3 * 365)
+        if field.data and not date(2000, 1, 1) <= field.data <= latest:
+            raise ValidationError("Choose a deadline within the next three years.")
 
 
 class ResponseForm(ChorusForm):

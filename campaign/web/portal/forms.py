@@ -6,6 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -92,4 +93,6 @@ class CoSignForm(ChorusForm):
         "I confirm this person is authorized to sign for our organization",
         validators=[DataRequired("Confirm that the signatory is authorized to sign.")],
     )
+    # The version the partner read; a newer one must be read before it can be signed.
+    version = HiddenField()
     submit = SubmitField("Co-sign the letter")

@@ -70,6 +70,7 @@ def co_sign(letter_id: int) -> Page:
             form.signatory_name.data,
             form.signatory_title.data,
             form.authorized.data,
+            int(form.version.data) if (form.version.data or "").isdigit() else None,
         )
     except letters.LetterError as exc:
         return _page(letter, form, refused=str(exc), status=409)
