@@ -10,7 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from campaign.extensions import db
-from campaign.models import Campaign, CampaignStatus, PetitionDelivery, Stream, Target
+from campaign.models import (
+    Account,
+    Campaign,
+    CampaignStatus,
+    PetitionDelivery,
+    Role,
+    Stream,
+    Target,
+)
 from campaign.models._types import utcnow
 from campaign.services import audit, counts, dispatcher, mailer, outbox
 from campaign.services.audit import Actor
@@ -95,6 +103,27 @@ def deliver_petition(actor: Actor, campaign_id: int) -> int:
             PetitionDelivery(campaign_id=campaign.id, target_id=target.id, email_id=email.id)
         )
         emails.append(email)
+    endorsers = [e.partner_id for e in public_endorsements(campaign)]
+    url = external_url("public.campaign_page", slug=campaign.slug)
+    emails += [
+        outbox.queue_email(
+            "petition_delivered",
+            address,
+            {
+                "title": campaign.title,
+                "url": url,
+                "targets": len(campaign.targets),
+                "signers": sum(by_state.values()),
+            },
+        )
+        for address in db.session.scalars(
+            select(Account.email).where(
+                Account.partner_id.in_(endorsers),
+                Account.role == Role.PARTNER_ADMIN,
+                Account.disabled_at.is_(None),
+            )
+        )
+    ]
     campaign.delivered_at = utcnow()
     audit.record(
         actor,
@@ -106,7 +135,7 @@ def deliver_petition(actor: Actor, campaign_id: int) -> int:
     )
     db.session.commit()
     dispatcher.dispatch(emails)
-    return len(emails)
+    return len(campaign.targets)
 
 
 def petition_deliveries(campaign: Campaign) -> list[PetitionDelivery]:

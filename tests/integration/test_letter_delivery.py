@@ -27,6 +27,7 @@ from campaign.services import dispatcher, letters
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,
+    EndorsementFactory,
     PartnerFactory,
     TargetFactory,
 )
@@ -226,6 +227,9 @@ def test_a_petition_goes_to_its_targets_with_counts_by_state_once(coordinator, m
     )
     grant = TargetFactory(name="Dr. Alicia Grant", email="grant@nimh.example.gov", state=None)
     campaign = CampaignFactory(title="Fund recovery research", targets=[delgado, grant])
+    endorser = PartnerFactory(name="Hope Network")
+    AccountFactory(email="ana@hope.example.org", role=Role.PARTNER_ADMIN, partner_id=endorser.id)
+    EndorsementFactory(partner_id=endorser.id, campaign_id=campaign.id)
     confirmed_signatures(campaign, "CA", 4)
     confirmed_signatures(campaign, "OR", 1)
     page = f"/console/campaigns/{campaign.id}/deliver"
@@ -240,6 +244,10 @@ def test_a_petition_goes_to_its_targets_with_counts_by_state_once(coordinator, m
     assert "of them in" not in text_part(to_grant)
     [attachment] = list(to_delgado.iter_attachments())
     assert attachment.get_content().splitlines() == ["state,confirmed_signers", "CA,4", "OR,1"]
+
+    [told] = mailbox.wait_for("ana@hope.example.org")
+    assert "Delivered: the petition Fund recovery research" in told["Subject"]
+    assert "It is endorsed by Hope Network." in text_part(to_delgado)
 
     again = post(coordinator, page, page)
     assert again.status_code == 409 and "already delivered" in again.get_data(as_text=True)

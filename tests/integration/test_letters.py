@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from campaign.extensions import db
-from campaign.models import JointLetter, LetterStatus, Role
+from campaign.models import JointLetter, LetterStatus, Role, TargetList
 from campaign.models._types import utcnow
 from campaign.services.letters import current_co_signers
 from tests.support.factories import AccountFactory, PartnerFactory, TargetFactory
@@ -258,3 +258,22 @@ def test_letter_markdown_cannot_carry_scripts(people, app):
     public = app.test_client().get(f"/letters/{letter().slug}").get_data(as_text=True)
     assert "<script>alert" not in public and "javascript:" not in public
     assert "onerror" not in public
+
+
+def test_a_letter_can_be_addressed_to_everyone_on_a_named_list(people):
+    coordinator, _ = people
+    members = [TargetFactory(name=f"Member {n}") for n in range(3)]
+    db.session.add(TargetList(name="Appropriations", targets=members))
+    db.session.commit()
+    target_list = db.session.scalar(select(TargetList))
+    response = post(
+        coordinator,
+        "/console/letters/new",
+        "/console/letters/new",
+        title="To the committee",
+        body="Dear members,",
+        target_list=str(target_list.id),
+        deadline=(date.today() + timedelta(days=10)).isoformat(),
+    )
+    assert response.status_code == 303
+    assert sorted(t.name for t in letter().targets) == ["Member 0", "Member 1", "Member 2"]

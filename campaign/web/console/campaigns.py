@@ -6,12 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from campaign.extensions import db
-from campaign.models import Campaign, Target
+from campaign.models import Campaign
 from campaign.services import counts, letters, petitions
 from campaign.services.campaigns import set_targets
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
+from campaign.web.console.choosing import chosen_targets, list_choices, target_choices
 from campaign.web.console.forms import CampaignTargetsForm, ResponseForm
 
 
@@ -51,10 +52,8 @@ def deliver_petition(campaign_id: int) -> Page:
 
 def _targets_form(campaign: Campaign) -> CampaignTargetsForm:
     form = CampaignTargetsForm()
-    form.targets.choices = [
-        (t.id, f"{t.name}, {t.title}, {t.office}")
-        for t in db.session.scalars(select(Target).order_by(Target.name))
-    ]
+    form.targets.choices = target_choices([t.id for t in campaign.targets])
+    form.target_list.choices = list_choices()
     if request.method == "GET":
         form.targets.data = [t.id for t in campaign.targets]
     return form
@@ -91,7 +90,9 @@ def campaign_targets(campaign_id: int) -> Page:
     form = _targets_form(campaign)
     if not form.validate():
         return _campaign_page(campaign, 400, targets_form=form)
-    set_targets(current_actor(), campaign.id, form.targets.data or [])
+    set_targets(
+        current_actor(), campaign.id, chosen_targets(form.targets.data, form.target_list.data)
+    )
     flash("The campaign's targets are saved.")
     return redirect(url_for("console.campaign", campaign_id=campaign.id), 303)
 

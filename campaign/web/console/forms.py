@@ -68,15 +68,18 @@ class LetterForm(ChorusForm):
             ReadableText(multiline=True),
         ],
     )
-    targets = SelectMultipleField(
-        "Addressed to", coerce=int, validators=[DataRequired("Choose at least one target.")]
-    )
+    targets = SelectMultipleField("Addressed to", coerce=int)
+    target_list = SelectField("And everyone on a named list", coerce=int, default=0)
     deadline = DateField(
         "Co-signing deadline (the end of this day, UTC)",
         validators=[DataRequired("Give the deadline as a date.")],
     )
     campaign = SelectField("Goes with the petition (optional)", coerce=int, default=0)
     submit = SubmitField("Save the letter")
+
+    def validate_targets(self, field: SelectMultipleField) -> None:
+        if not field.data and not self.target_list.data:
+            raise ValidationError("Choose at least one target.")
 
     def validate_deadline(self, field: DateField) -> None:
         latest = date.today() + timedelta(days=3 * 365)
@@ -114,4 +117,5 @@ class ResponseForm(ChorusForm):
 
 class CampaignTargetsForm(ChorusForm):
     targets = SelectMultipleField("Addressed to", coerce=int)
+    target_list = SelectField("And everyone on a named list", coerce=int, default=0)
     submit = SubmitField("Save the targets")

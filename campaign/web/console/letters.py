@@ -8,20 +8,20 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from campaign.extensions import db
-from campaign.models import Campaign, JointLetter, Target
+from campaign.models import Campaign, JointLetter
 from campaign.services import letters
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
+from campaign.web.console.choosing import chosen_targets, list_choices, target_choices
 from campaign.web.console.forms import LetterForm, ResponseForm
 
 
 def _form(letter: JointLetter | None = None) -> LetterForm:
     form = LetterForm(obj=letter) if letter and request.method == "GET" else LetterForm()
-    form.targets.choices = [
-        (t.id, f"{t.name}, {t.title}, {t.office}")
-        for t in db.session.scalars(select(Target).order_by(Target.name))
-    ]
+    chosen = [t.id for t in letter.targets] if letter else []
+    form.targets.choices = target_choices(chosen + (form.targets.data or []))
+    form.target_list.choices = list_choices()
     form.campaign.choices = [(0, "No petition")] + [
         (c.id, c.title) for c in db.session.scalars(select(Campaign).order_by(Campaign.title))
     ]
@@ -37,7 +37,11 @@ def _draft(form: LetterForm) -> letters.LetterDraft:
     # Co-signing closes when the chosen day ends (UTC), that is as the next one starts.
     next_day = datetime.combine(form.deadline.data + timedelta(days=1), time(), tzinfo=UTC)
     return letters.LetterDraft(
-        form.title.data, form.body.data, form.targets.data, next_day, form.campaign.data or None
+        form.title.data,
+        form.body.data,
+        chosen_targets(form.targets.data, form.target_list.data),
+        next_day,
+        form.campaign.data or None,
     )
 
 
