@@ -19,7 +19,14 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from campaign.extensions import db
-from campaign.models import ImportStatus, Target, TargetImport, TargetList
+from campaign.models import (
+    ImportStatus,
+    LetterDelivery,
+    PetitionDelivery,
+    Target,
+    TargetImport,
+    TargetList,
+)
 from campaign.models._types import utcnow
 from campaign.models.target import target_list_members
 from campaign.services import audit
@@ -335,3 +342,56 @@ def _run_task(name: str, job: TargetImport) -> None:
         job.problems = [{"line": 0, "message": "The import could not be started. Try again."}]
         job.finished_at = utcnow()
         db.session.commit()
+
+
+@dataclass(frozen=True)
+class TargetDetails:
+    name: str
+    title: str
+    office: str
+    email: str
+    state: str | None = None
+    district: str | None = None
+
+
+def save_target(actor: Actor, details: TargetDetails, target_id: int | None = None) -> Target:
+    """Add a target, or change one; an email address another target has is refused."""
+    email = check_email(details.email).lower()
+    state = (details.state or "").upper() or None
+    found = us.states.lookup(state) if state and len(state) == 2 and state.isalpha() else None
+    if state and found is None:
+        raise ImportRefused("Choose a US state's two-letter code, like CA.")
+    taken = db.session.scalar(select(Target.id).where(Target.email == email))
+    if taken is not None and taken != target_id:
+        raise ImportRefused("Another target already has this email address.")
+    target = db.session.get(Target, target_id) if target_id else Target()
+    if target is None:
+        raise ImportRefused("There is no such target.")
+    target.name, target.title, target.office = details.name, details.title, details.office
+    target.email, target.state, target.district = (
+        email,
+        found.abbr if found else None,
+        (details.district or None),
+    )
+    db.session.add(target)
+    db.session.flush()
+    audit.record(actor, "target.save", "target", target.id, email=email)
+    db.session.commit()
+    return target
+
+
+def delete_target(actor: Actor, target_id: int) -> None:
+    """Remove a target that nothing was ever delivered to (those stay, for the record)."""
+    target = db.session.get(Target, target_id)
+    if target is None:
+        raise ImportRefused("There is no such target.")
+    delivered = db.session.scalar(
+        select(LetterDelivery.id).where(LetterDelivery.target_id == target_id).limit(1)
+    ) or db.session.scalar(
+        select(PetitionDelivery.id).where(PetitionDelivery.target_id == target_id).limit(1)
+    )
+    if delivered:
+        raise ImportRefused("Letters or petitions were delivered to this target; it stays on file.")
+    db.session.delete(target)
+    audit.record(actor, "target.delete", "target", target_id, email=target.email)
+    db.session.commit()

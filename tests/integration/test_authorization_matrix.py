@@ -113,6 +113,7 @@ def world(app: Flask):
         "member_id": accounts["member_a"].id,
         "import_id": target_import.id,
         "letter_id": letter.id,
+        "target_id": letter.targets[0].id,
         "letter_slug": letter.slug,
         "partner_slug": partner_a.slug,
     }

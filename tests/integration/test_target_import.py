@@ -136,3 +136,44 @@ def test_a_hundred_thousand_rows_are_checked_and_imported_by_the_worker(worker_a
     client.post(f"{page}/confirm", data={"csrf_token": csrf_token(client, page)})
     wait_for(ImportStatus.DONE)
     assert targets() == 100_000
+
+
+def test_a_target_is_added_edited_and_removed_in_the_console(client, coordinator):
+    response = client.post(
+        "/console/targets/new",
+        data={
+            "name": "Sen. Maria Delgado",
+            "title": "Chair",
+            "office": "U.S. Senate",
+            "email": "Delgado@Senate.example.gov",
+            "state": "nm",
+            "csrf_token": csrf_token(client, "/console/targets/new"),
+        },
+    )
+    assert response.status_code == 303
+    target = db.session.scalar(select(Target))
+    assert (target.email, target.state) == ("delgado@senate.example.gov", "NM")
+    TargetFactory(email="taken@house.example.gov")
+    page = f"/console/targets/{target.id}/edit"
+    clash = client.post(
+        page,
+        data={
+            "name": "Sen. Maria Delgado",
+            "title": "Chair",
+            "office": "U.S. Senate",
+            "email": "taken@house.example.gov",
+            "csrf_token": csrf_token(client, page),
+        },
+    )
+    assert clash.status_code == 400
+    assert "Another target already has this email address." in clash.get_data(as_text=True)
+    confirm = client.get(f"/console/targets/{target.id}/delete")
+    assert "Remove Sen. Maria Delgado?" in confirm.get_data(as_text=True)
+    client.post(
+        f"/console/targets/{target.id}/delete",
+        data={"csrf_token": csrf_token(client, "/console/targets")},
+    )
+    assert (
+        db.session.scalar(select(func.count()).select_from(Target).where(Target.id == target.id))
+        == 0
+    )

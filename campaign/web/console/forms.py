@@ -119,3 +119,37 @@ class CampaignTargetsForm(ChorusForm):
     targets = SelectMultipleField("Addressed to", coerce=int)
     target_list = SelectField("And everyone on a named list", coerce=int, default=0)
     submit = SubmitField("Save the targets")
+
+
+class TargetForm(ChorusForm):
+    name = StringField(
+        "Name",
+        filters=[strip],
+        validators=[DataRequired("Enter the name."), Length(max=200), ReadableText()],
+    )
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[DataRequired("Enter the title."), Length(max=200), ReadableText()],
+    )
+    office = StringField(
+        "Body or office",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter the body or office, like U.S. Senate."),
+            Length(max=200),
+            ReadableText(),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[DataRequired("Enter the email address."), Length(max=254)],
+    )
+    state = StringField(
+        "State (two letters, optional)", filters=[strip], validators=[Length(max=2), ReadableText()]
+    )
+    district = StringField(
+        "District (optional)", filters=[strip], validators=[Length(max=20), ReadableText()]
+    )
+    submit = SubmitField("Save the target")

@@ -25,7 +25,12 @@ from campaign.services.emails import InvalidEmail
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
-from campaign.web.console.forms import ImportTargetsForm, InviteCoordinatorForm, RejectForm
+from campaign.web.console.forms import (
+    ImportTargetsForm,
+    InviteCoordinatorForm,
+    RejectForm,
+    TargetForm,
+)
 from campaign.web.pagination import paginate
 
 
@@ -250,3 +255,51 @@ def confirm_target_import(import_id: int) -> Page:
         job = db.session.get(TargetImport, import_id) or abort(404)
         return render_template("console/target_import.html", job=job, refused=str(exc)), 409
     return redirect(url_for("console.target_import", import_id=import_id), 303)
+
+
+@bp.route("/targets/new", methods=["GET", "POST"])
+@bp.route("/targets/<int:target_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit_target(target_id: int | None = None) -> Page:
+    target = (db.session.get(Target, target_id) or abort(404)) if target_id else None
+    form = TargetForm(obj=target) if request.method == "GET" else TargetForm()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("console/target_form.html", form=form, target=target), 400
+        try:
+            targets.save_target(
+                current_actor(),
+                targets.TargetDetails(
+                    form.name.data,
+                    form.title.data,
+                    form.office.data,
+                    form.email.data,
+                    form.state.data,
+                    form.district.data,
+                ),
+                target_id,
+            )
+        except (targets.ImportRefused, InvalidEmail) as exc:
+            db.session.rollback()
+            return render_template(
+                "console/target_form.html", form=form, target=target, refused=str(exc)
+            ), 400
+        flash("The target is saved.")
+        return redirect(url_for("console.target_list"), 303)
+    return render_template("console/target_form.html", form=form, target=target)
+
+
+@bp.route("/targets/<int:target_id>/delete", methods=["GET", "POST"])
+@coordinator_required
+def delete_target(target_id: int) -> Page:
+    """GET asks for confirmation; POST deletes."""
+    target = db.session.get(Target, target_id) or abort(404)
+    if request.method == "GET":
+        return render_template("console/confirm_delete_target.html", target=target)
+    try:
+        targets.delete_target(current_actor(), target.id)
+    except targets.ImportRefused as exc:
+        flash(str(exc))
+        return redirect(url_for("console.target_list"), 303)
+    flash(f"{target.name} is removed.")
+    return redirect(url_for("console.target_list"), 303)
