@@ -79,8 +79,15 @@ def test_draft_open_co_sign_twice_deliver(live_server, browser, mailbox):
     mailbox.wait_for("delgado@senate.example.gov")
     mailbox.wait_for("ana@hope.example.org", 2)  # told it went out
 
+    coordinator.get_by_label("Who answered").select_option(label="Dr. Alicia Grant")
+    coordinator.get_by_label("Date of the answer").fill(date.today().isoformat())
+    coordinator.get_by_label("What they said").fill("NIMH will brief the committee.")
+    coordinator.get_by_role("button", name="Record the answer").click()
+    expect(coordinator.get_by_text("The answer is recorded")).to_be_visible()
+
     public = browser.new_context().new_page()
     public.goto(base_url + "/letters/double-research-funding")
+    expect(public.get_by_text("NIMH will brief the committee.")).to_be_visible()
     expect(public.get_by_text("Delivered on")).to_be_visible()
     expect(public.get_by_role("heading", name="2 organizations signed")).to_be_visible()
     expect(public.get_by_text("Bo Chen, Executive Director")).to_be_visible()
