@@ -259,3 +259,16 @@ def void_invitations_from(account_id: int) -> None:
         )
         .values(used_at=utcnow())
     )
+
+
+def admin_emails(partner_ids) -> list[str]:  # type: ignore[no-untyped-def]
+    """Where to write to organizations: their active administrators' addresses."""
+    return list(
+        db.session.scalars(
+            select(Account.email).where(
+                Account.partner_id.in_(partner_ids),
+                Account.role == Role.PARTNER_ADMIN,
+                Account.disabled_at.is_(None),
+            )
+        )
+    )

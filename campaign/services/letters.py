@@ -33,7 +33,7 @@ from campaign.models import (
     TargetResponse,
 )
 from campaign.models._types import utcnow
-from campaign.services import audit, counts, dispatcher, mailer, outbox
+from campaign.services import accounts, audit, counts, dispatcher, mailer, outbox
 from campaign.services.audit import Actor
 from campaign.services.links import external_url
 from campaign.services.markup import render_markdown
@@ -145,7 +145,7 @@ def open_letter(actor: Actor, letter_id: int) -> JointLetter:
             email,
             {"title": letter.title, "url": url, "deadline": f"{letter.last_day:%d %B %Y}"},
         )
-        for email in _admin_emails(
+        for email in accounts.admin_emails(
             select(Partner.id).where(Partner.status == PartnerStatus.APPROVED)
         )
     ]
@@ -271,20 +271,8 @@ def _notify_co_signers(letter: JointLetter) -> list[dispatcher.QueuedEmail]:
     url = external_url("portal.letter", letter_id=letter.id)
     return [
         outbox.queue_email("letter_changed", email, {"title": letter.title, "url": url})
-        for email in _admin_emails(partners)
+        for email in accounts.admin_emails(partners)
     ]
-
-
-def _admin_emails(partner_ids) -> list[str]:  # type: ignore[no-untyped-def]
-    return list(
-        db.session.scalars(
-            select(Account.email).where(
-                Account.partner_id.in_(partner_ids),
-                Account.role == Role.PARTNER_ADMIN,
-                Account.disabled_at.is_(None),
-            )
-        )
-    )
 
 
 def outreach_context(
@@ -391,7 +379,7 @@ def deliver_letter(actor: Actor, letter_id: int) -> int:
             address,
             {"title": letter.title, "url": url, "targets": len(letter.targets)},
         )
-        for address in _admin_emails(partner_ids)
+        for address in accounts.admin_emails(partner_ids)
     ]
     letter.status = LetterStatus.DELIVERED
     letter.delivered_at = utcnow()
@@ -454,7 +442,7 @@ def send_reminders(now: datetime | None = None) -> int:
                     address,
                     {"title": letter.title, "url": url, "deadline": f"{letter.last_day:%d %B %Y}"},
                 )
-                for address in _admin_emails([partner_id])
+                for address in accounts.admin_emails([partner_id])
             ]
     db.session.commit()
     dispatcher.dispatch(emails)

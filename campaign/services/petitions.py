@@ -11,16 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from campaign.extensions import db
 from campaign.models import (
-    Account,
     Campaign,
     CampaignStatus,
     PetitionDelivery,
-    Role,
     Stream,
     Target,
 )
 from campaign.models._types import utcnow
-from campaign.services import audit, counts, dispatcher, mailer, outbox
+from campaign.services import accounts, audit, counts, dispatcher, mailer, outbox
 from campaign.services.audit import Actor
 from campaign.services.campaigns import public_endorsements
 from campaign.services.links import external_url
@@ -116,13 +114,7 @@ def deliver_petition(actor: Actor, campaign_id: int) -> int:
                 "signers": sum(by_state.values()),
             },
         )
-        for address in db.session.scalars(
-            select(Account.email).where(
-                Account.partner_id.in_(endorsers),
-                Account.role == Role.PARTNER_ADMIN,
-                Account.disabled_at.is_(None),
-            )
-        )
+        for address in accounts.admin_emails(endorsers)
     ]
     campaign.delivered_at = utcnow()
     audit.record(
