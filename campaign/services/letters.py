@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -37,6 +36,7 @@ from campaign.services import accounts, audit, counts, dispatcher, mailer, outbo
 from campaign.services.audit import Actor
 from campaign.services.links import external_url
 from campaign.services.markup import render_markdown
+from campaign.services.rows import locked, unique_slug
 
 
 class LetterError(ValueError):
@@ -52,22 +52,13 @@ class LetterDraft:
     campaign_id: int | None = None
 
 
-def _slug(title: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:100] or "letter"
-    slug, n = base, 1
-    while db.session.scalar(select(JointLetter.id).where(JointLetter.slug == slug)):
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 def _targets(ids: list[int]) -> list[Target]:
     return list(db.session.scalars(select(Target).where(Target.id.in_(ids)))) if ids else []
 
 
 def create_letter(actor: Actor, draft: LetterDraft) -> JointLetter:
     letter = JointLetter(
-        slug=_slug(draft.title),
+        slug=unique_slug(JointLetter, draft.title, "letter"),
         title=draft.title,
         deadline=draft.deadline,
         campaign_id=draft.campaign_id,
@@ -84,12 +75,7 @@ def create_letter(actor: Actor, draft: LetterDraft) -> JointLetter:
 
 
 def _letter(letter_id: int) -> JointLetter:
-    letter = db.session.scalar(
-        select(JointLetter)
-        .where(JointLetter.id == letter_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    letter = locked(JointLetter, letter_id)
     if letter is None:
         raise LetterError("There is no such letter.")
     return letter

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from sqlalchemy import func, select
@@ -23,6 +22,7 @@ from campaign.models import (
 from campaign.models._types import utcnow
 from campaign.services import accounts, audit, dispatcher, logos, outbox
 from campaign.services.audit import Actor
+from campaign.services.rows import locked, unique_slug
 
 
 class PartnerError(ValueError):
@@ -33,22 +33,8 @@ class NoSuchMember(PartnerError):
     """Not a member of the acting admin's organization (perhaps of another one)."""
 
 
-def _slug(name: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:100] or "partner"
-    slug, n = base, 1
-    while db.session.scalar(select(Partner.id).where(Partner.slug == slug)):
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 def _pending_application(application_id: int) -> PartnerApplication:
-    application = db.session.scalar(
-        select(PartnerApplication)
-        .where(PartnerApplication.id == application_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # the row as locked, not as first loaded
-    )
+    application = locked(PartnerApplication, application_id)
     if application is None:
         raise PartnerError("There is no such application.")
     if application.status != ApplicationStatus.PENDING:
@@ -64,7 +50,7 @@ def approve_application(actor: Actor, application_id: int) -> Partner:
     its admin. Deciding twice is refused."""
     application = _pending_application(application_id)
     partner = Partner(
-        slug=_slug(application.organization_name),
+        slug=unique_slug(Partner, application.organization_name, "partner"),
         name=application.organization_name,
         website=application.website,
         mission=application.description,

@@ -22,6 +22,7 @@ from campaign.services import accounts, audit, counts, dispatcher, mailer, outbo
 from campaign.services.audit import Actor
 from campaign.services.campaigns import public_endorsements
 from campaign.services.links import external_url
+from campaign.services.rows import locked
 
 
 class PetitionError(ValueError):
@@ -72,12 +73,7 @@ def preview_petition(campaign: Campaign) -> EmailMessage | None:
 def deliver_petition(actor: Actor, campaign_id: int) -> int:
     """One email per target on the bulk mail path; a petition is delivered once, so a second
     click is refused and sends nothing."""
-    campaign = db.session.scalar(
-        select(Campaign)
-        .where(Campaign.id == campaign_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    campaign = locked(Campaign, campaign_id)
     if campaign is None:
         raise PetitionError("There is no such campaign.")
     if campaign.delivered_at is not None:

@@ -32,6 +32,7 @@ from campaign.models.target import target_list_members
 from campaign.services import audit
 from campaign.services.audit import Actor
 from campaign.services.emails import InvalidEmail, check_email
+from campaign.services.rows import locked
 
 log = logging.getLogger(__name__)
 
@@ -206,12 +207,7 @@ def check_import(import_id: int) -> None:
 
 def confirm_import(actor: Actor, import_id: int) -> TargetImport:
     """Import a checked file: now when it is small, else on a worker."""
-    job = db.session.scalar(
-        select(TargetImport)
-        .where(TargetImport.id == import_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    job = locked(TargetImport, import_id)
     if job is None:
         raise ImportRefused("There is no such import.")
     if job.status != ImportStatus.READY:
