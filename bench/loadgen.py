@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Result:
     statuses: Counter = field(default_factory=Counter)
+    answers: dict[int, int] = field(default_factory=dict)  # request number -> status
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
     errors: int = 0
@@ -58,6 +59,7 @@ async def _connection(
                 status, headers, _ = await _read_response(reader)
                 result.latencies.append(time.perf_counter() - started)
                 result.statuses[status] += 1
+                result.answers[n] = status
                 if headers.get("connection", "").lower() == "close":
                     writer.close()
                     writer = None

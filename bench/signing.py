@@ -91,6 +91,19 @@ def session_for(port: int) -> tuple[str, str]:
     return cookie, token
 
 
+def signing_request(cookie: str, token: str, email: str) -> bytes:
+    """The petition form's POST as a browser with that session sends it."""
+    body = (
+        f"csrf_token={token}&full_name=Bench+Signer&email={email.replace('@', '%40')}"
+        "&postal_code=20005"
+    ).encode()
+    return (
+        f"POST /campaigns/{SLUG}/sign HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Cookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
 def checkpoint(database_url: str) -> None:
     """Start each round from a quiet database: no checkpoint or vacuum due mid-round."""
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -196,15 +209,7 @@ def main() -> None:
         run_id = int(time.time())
 
         def sign_request(n: int) -> bytes:
-            body = (
-                f"csrf_token={token}&full_name=Bench+Signer&email=signer-{run_id}-{n}"
-                f"%40example.org&postal_code=20005"
-            ).encode()
-            return (
-                f"POST /campaigns/{SLUG}/sign HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Cookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n"
-            ).encode() + body
+            return signing_request(cookie, token, f"signer-{run_id}-{n}@example.org")
 
         accepted = 0
         for round_ in range(1, ROUNDS + 1):

@@ -17,7 +17,9 @@ ROOT = settings.INSTANCE_DIR.parent
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, Celery, blueprints, error pages, commands."""
-    app = Flask(
+    from campaign.web.app import Chorus
+
+    app = Chorus(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

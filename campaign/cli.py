@@ -42,5 +42,5 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("relay-outbox")
     @click.option("--grace", default=30.0, help="Only rows due at least this many seconds ago.")
     def relay_outbox(grace: float) -> None:
-        """Hand queued emails over again (what beat does every 30 seconds)."""
+        """Hand queued emails over again (what beat does every 10 seconds)."""
         click.echo(f"{outbox.relay(grace_seconds=grace)} email(s) handed over.")

@@ -96,13 +96,16 @@ def celery_settings(redis_url: str | None) -> dict[str, Any]:
             "campaign.tasks.accounts.send_password_reset": {"queue": "mail.transactional"},
         },
         "beat_schedule": {
-            "relay-outbox": {"task": "campaign.tasks.mail.relay_outbox", "schedule": 30.0},
+            "relay-outbox": {"task": "campaign.tasks.mail.relay_outbox", "schedule": 10.0},
             "letter-reminders": {
                 "task": "campaign.tasks.letters.send_reminders",
                 "schedule": 3600.0,
             },
         },
         "worker_prefetch_multiplier": 1,
+        # A send in progress when the broker goes away finishes: cancelling it would leave
+        # its outcome unknown (Celery 6 changes this default, so it is set here).
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "broker_connection_retry_on_startup": True,
         "task_ignore_result": True,
     }
@@ -116,14 +119,26 @@ def celery_settings(redis_url: str | None) -> dict[str, Any]:
     return {
         **common,
         "broker_url": redis_url,
-        # Fail fast when Redis is down so a signer is never kept waiting: the outbox relay
-        # hands the message over later.
+        "broker_transport": "campaign.broker:Transport",
         "broker_transport_options": {
-            "visibility_timeout": 3600,
+            # Longer than any message is held unacknowledged by a live worker (retries
+            # wait in the broker at most RETRY_IN_BROKER_SECONDS; longer waits are the
+            # relay's). A dead worker's messages come back after this; the relay hands
+            # their rows over sooner.
+            "visibility_timeout": 600,
             "socket_connect_timeout": 1,
             "socket_timeout": 2,
+            # Publishing fails at once when Redis is down (web requests never wait on it;
+            # the relay hands the rows over later).
             "max_retries": 0,
         },
         "broker_connection_timeout": 1,
+        # A web process never waits on a dead broker. Workers and beat override this
+        # (see WORKER_SETTINGS) and keep trying until it is back.
         "broker_connection_max_retries": 0,
     }
+
+
+# What `celery -A worker` processes (workers and beat) use instead of the web's fail-fast
+# broker settings: they wait for the broker without limit, with backoff, and never exit.
+WORKER_SETTINGS: dict[str, Any] = {"broker_connection_max_retries": None}

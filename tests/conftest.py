@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ from campaign import config, create_app
 from campaign.extensions import db
 from campaign.services import dispatcher
 from tests.support import services
+from tests.support.processes import CeleryProcess
 from tests.support.smtp import Mailbox, start_smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,13 +55,18 @@ def database() -> str:
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
+    migrate(url)
+    return url
+
+
+def migrate(url: str) -> None:
+    """Bring the database at url up to date through the real migrations."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
         db.engine.dispose()
-    return url
 
 
 class VisitorClient(FlaskClient):
@@ -153,39 +156,22 @@ def celery_worker(database: str, smtp_server: tuple[str, Mailbox]) -> Iterator[s
         "BASE_URL": "http://chorus.test",
     }
     (ROOT / ".pytest_cache").mkdir(exist_ok=True)
-    log = open(ROOT / ".pytest_cache" / "celery-worker.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker",
-            "worker",
-            "--loglevel=INFO",
-            "-Q",
-            "mail.transactional,mail.bulk,default",
-            "--concurrency=2",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname=test@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while "ready." not in (ROOT / ".pytest_cache" / "celery-worker.log").read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(
-                "the Celery worker did not start; see .pytest_cache/celery-worker.log"
-            )
-        time.sleep(0.2)
+    log = ROOT / ".pytest_cache" / "celery-worker.log"
+    log.unlink(missing_ok=True)
+    worker = CeleryProcess("worker", env, log, *WORKER_ARGS, "--hostname=test@%h")
+    worker.start()
     yield services.REDIS_URL
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    worker.stop()
+
+
+# One worker for every queue, as small as the tests need.
+WORKER_ARGS = (
+    "-Q",
+    "mail.transactional,mail.bulk,default",
+    "--concurrency=2",
+    "--without-gossip",
+    "--without-mingle",
+)
 
 
 @pytest.fixture

@@ -47,3 +47,10 @@ class OutboundEmail(db.Model):
     # When the row should next be handed to a worker (later after a temporary failure).
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While 'sending': the worker that claimed the row has it until then. A row still
+    # 'sending' after its lease is queued again by the relay (its worker died).
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Times the row was sent again after an attempt whose outcome was never recorded (the
+    # worker died, or the database went away, after claiming it): each may be a duplicate
+    # of a message the server had already accepted, recognisable by its Message-ID.
+    resends: Mapped[int] = mapped_column(Integer, default=0)

@@ -31,8 +31,12 @@ class Transport(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-def build_message(template: str, recipient: str, context: dict[str, Any]) -> EmailMessage:
-    """Render templates/email/<template>/ into a text + HTML message with the coalition footer."""
+def build_message(
+    template: str, recipient: str, context: dict[str, Any], message_key: str | None = None
+) -> EmailMessage:
+    """Render templates/email/<template>/ into a text + HTML message with the coalition footer.
+    message_key makes the Message-ID stable (the same outbox row always gets the same one),
+    so a resend after a lost answer is recognisable; without it (previews) it is random."""
     config = current_app.config
     ctx = {
         **context,
@@ -47,7 +51,9 @@ def build_message(template: str, recipient: str, context: dict[str, Any]) -> Ema
     message["To"] = recipient
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = (
+        f"<{message_key}@{domain}>" if message_key else make_msgid(domain=domain)
+    )
     message.set_content(render_template(f"email/{template}/body.txt", **ctx))
     message.add_alternative(render_template(f"email/{template}/body.html", **ctx), subtype="html")
     for attachment in context.get("attachments", []):

@@ -4,22 +4,28 @@ commit (see dispatcher), relayed again if the broker never got them, and sent at
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from campaign.extensions import db
 from campaign.models import EmailStatus, OutboundEmail, Stream
 from campaign.models._types import utcnow
-from campaign.services import dispatcher, mailer
+from campaign.services import database, dispatcher, locks, mailer
 from campaign.services.dispatcher import QueuedEmail
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 RELAY_BACKOFF = timedelta(minutes=5)
+# How long a worker has a row it claimed. One send takes seconds (each SMTP step times out
+# after 10 s); a worker that dies holding rows delays them by at most this plus a relay.
+LEASE = timedelta(seconds=60)
 
 
 _INSERT_EMAIL = (
@@ -65,21 +71,43 @@ def queue_email(
     return QueuedEmail(email_id, stream)
 
 
-def relay(grace_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> int:
+def relay(grace_seconds: float = 30.0) -> int:
     """Hand over again the rows still queued grace_seconds after they were due (the broker
-    never got them, or lost them), and requeue rows left 'sending' by a worker that died.
-    A row handed over here is not handed over again for RELAY_BACKOFF, so mail waiting in a
-    long bulk queue is not sent to the broker over and over."""
+    never got them, or lost them), and queue again, at once, the rows whose worker let
+    their lease run out. A row handed over here is not handed over again for
+    RELAY_BACKOFF, so mail waiting in a long bulk queue is not sent to the broker over and
+    over. One relay at a time: another that finds the lock taken does nothing."""
+    with locks.exclusive("outbox-relay") as mine:
+        if not mine:
+            log.info("another relay is running; this one does nothing")
+            return 0
+        return _relay(grace_seconds)
+
+
+def _relay(grace_seconds: float) -> int:
     now = utcnow()
-    db.session.execute(
+    expired = db.session.execute(
         update(OutboundEmail)
         .where(
             OutboundEmail.status == EmailStatus.SENDING,
-            OutboundEmail.updated_at < now - timedelta(seconds=stuck_after_seconds),
+            OutboundEmail.lease_expires_at < now,
         )
-        .values(status=EmailStatus.QUEUED, updated_at=now, due_at=now)
-    )
+        .values(
+            status=EmailStatus.QUEUED,
+            updated_at=now,
+            due_at=now,
+            lease_expires_at=None,
+            resends=OutboundEmail.resends + 1,
+        )
+        .returning(OutboundEmail.id, OutboundEmail.stream)
+    ).all()
     db.session.commit()
+    if expired:
+        log.warning(
+            "%d email(s) queued again after their worker stopped before recording the "
+            "outcome; some may reach their recipient twice (same Message-ID)",
+            len(expired),
+        )
     rows = db.session.execute(
         select(OutboundEmail.id, OutboundEmail.stream)
         .where(
@@ -90,7 +118,8 @@ def relay(grace_seconds: float = 30.0, stuck_after_seconds: float = 900.0) -> in
         .limit(5000)
     ).all()
     dispatcher.reset_broker_pause()
-    emails = [QueuedEmail(row.id, row.stream) for row in rows]
+    # The expired rows first (their recipients have waited longest); each row once.
+    emails = list({row.id: QueuedEmail(row.id, row.stream) for row in [*expired, *rows]}.values())
     handed = _hand_over(emails)
     if handed:
         db.session.execute(
@@ -127,12 +156,17 @@ def retry_delay(attempts: int) -> int:
 
 def deliver(email_id: int) -> EmailStatus | None:
     """Send one row. Only the caller that moves it from queued to sending sends it, so a task
-    delivered twice sends once. Raises RetryLater after a temporary failure."""
+    delivered twice sends once; the claim is a lease of LEASE, after which the relay queues
+    the row again. Raises RetryLater after a temporary failure."""
+    now = utcnow()
     claimed = db.session.execute(
         update(OutboundEmail)
         .where(OutboundEmail.id == email_id, OutboundEmail.status == EmailStatus.QUEUED)
         .values(
-            status=EmailStatus.SENDING, attempts=OutboundEmail.attempts + 1, updated_at=utcnow()
+            status=EmailStatus.SENDING,
+            attempts=OutboundEmail.attempts + 1,
+            updated_at=now,
+            lease_expires_at=now + LEASE,
         )
     ).rowcount
     db.session.commit()
@@ -141,33 +175,100 @@ def deliver(email_id: int) -> EmailStatus | None:
     email = db.session.get(OutboundEmail, email_id)
     assert email is not None
     try:
-        message = mailer.build_message(email.template, email.recipient, email.context)
+        message = mailer.build_message(
+            email.template, email.recipient, email.context, message_key=message_key(email)
+        )
         mailer.transport().send(message)
     except mailer.TemporaryFailure as exc:
         if email.attempts >= MAX_ATTEMPTS:
             return _finish(
-                email, EmailStatus.FAILED, f"gave up after {email.attempts} tries: {exc}"
+                email_id, EmailStatus.FAILED, f"gave up after {email.attempts} tries: {exc}"
             )
         delay = retry_delay(email.attempts)
-        email.due_at = utcnow() + timedelta(seconds=delay)
-        _finish(email, EmailStatus.QUEUED, str(exc))
+        _finish(email_id, EmailStatus.QUEUED, str(exc), due_in=delay)
         raise RetryLater(delay, str(exc)) from exc
     except mailer.PermanentFailure as exc:
-        return _finish(email, EmailStatus.FAILED, str(exc))
+        return _finish(email_id, EmailStatus.FAILED, str(exc))
     except Exception as exc:
         # A bug or a broken template: retrying would fail the same way. Record it, keep going.
         log.exception("email %s could not be built or sent", email_id)
         db.session.rollback()
-        return _finish(email, EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
-    return _finish(email, EmailStatus.SENT)
+        return _finish(email_id, EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
+    return _finish(email_id, EmailStatus.SENT)
 
 
-def _finish(email: OutboundEmail, status: EmailStatus, error: str | None = None) -> EmailStatus:
-    email.status = status
-    email.last_error = error
-    if status != EmailStatus.QUEUED:
-        email.context = {}  # may hold a one-time link; not needed once the row is settled
+def message_key(email: OutboundEmail) -> str:
+    """The left part of the row's Message-ID: the same at every attempt, unique per row."""
+    return f"chorus.{email.id}.{email.created_at:%Y%m%d%H%M%S%f}"
+
+
+def _finish(
+    email_id: int, status: EmailStatus, error: str | None = None, due_in: int = 0
+) -> EmailStatus:
+    """Record the outcome of a send. What the mail server answered is known only to this
+    worker, so a database outage is waited out (for as long as the lease lasts) rather than
+    let the row be sent again."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "status": status,
+        "last_error": error,
+        "updated_at": now,
+        "lease_expires_at": None,
+    }
+    if status == EmailStatus.QUEUED:
+        values["due_at"] = now + timedelta(seconds=due_in)
+    else:
+        values["context"] = {}  # may hold a one-time link; not needed once the row is settled
     if status == EmailStatus.SENT:
-        email.sent_at = utcnow()
-    db.session.commit()
-    return status
+        values["sent_at"] = now
+    statement = update(OutboundEmail).where(OutboundEmail.id == email_id).values(values)
+    deadline = time.monotonic() + LEASE.total_seconds()
+    pause = 0.5
+    while True:
+        try:
+            db.session.execute(statement)
+            db.session.commit()
+            return status
+        except DBAPIError as exc:
+            db.session.rollback()
+            if not database.connection_failed(exc) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("email %s: cannot record %s yet (%s); trying again", email_id, status, exc)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    """How the mail is doing, for the console."""
+
+    counts: dict[tuple[Stream, EmailStatus], int]
+    resends: int
+    oldest_waiting: datetime | None
+    recent_failures: list[OutboundEmail]
+
+
+def state(failures: int = 20) -> OutboxState:
+    """Counts per stream and status, resends after a lost outcome, the longest wait, and the
+    latest failures."""
+    counts = {
+        (row.stream, row.status): row.n
+        for row in db.session.execute(
+            select(OutboundEmail.stream, OutboundEmail.status, func.count().label("n")).group_by(
+                OutboundEmail.stream, OutboundEmail.status
+            )
+        )
+    }
+    resends = db.session.scalar(select(func.coalesce(func.sum(OutboundEmail.resends), 0)))
+    oldest = db.session.scalar(
+        select(func.min(OutboundEmail.due_at)).where(
+            OutboundEmail.status.in_([EmailStatus.QUEUED, EmailStatus.SENDING])
+        )
+    )
+    recent = db.session.scalars(
+        select(OutboundEmail)
+        .where(OutboundEmail.status == EmailStatus.FAILED)
+        .order_by(OutboundEmail.updated_at.desc())
+        .limit(failures)
+    )
+    return OutboxState(counts, int(resends or 0), oldest, list(recent))

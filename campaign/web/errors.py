@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from campaign.extensions import db
+from campaign.extensions import db, login_manager
+from campaign.services import database
+
+# How soon a visitor may try again after the database was unreachable (seconds).
+RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +43,11 @@ MESSAGES = {
     413: (
         "That was too much to send",
         "What you sent is larger than we accept. Shorten it and try again.",
+    ),
+    503: (
+        "We are back in a moment",
+        "We could not reach our records just now. Please try again in a few seconds. If you "
+        "were signing a petition, signing again is safe: nobody is counted twice.",
     ),
     500: (
         "Something went wrong on our side",
@@ -77,8 +88,21 @@ def register_errorhandlers(app: Flask) -> None:
         allowed = getattr(error, "valid_methods", None)
         return body, code, {"Allow": ", ".join(allowed)} if allowed else {}
 
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+        if not database.connection_failed(error):
+            return unexpected_error(error)
+        with contextlib.suppress(DBAPIError):
+            db.session.rollback()
+        log.warning("database unreachable: %s", error.orig)
+        # The page's header must not load the signed-in account from the database.
+        g._login_user = login_manager.anonymous_user()
+        body, code = _page(503)
+        return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
-        db.session.rollback()
+        with contextlib.suppress(DBAPIError):
+            db.session.rollback()
         log.exception("unhandled error", exc_info=error)
         return _page(InternalServerError.code)

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from campaign.extensions import db
 from campaign.models import (
     Account,
     ApplicationStatus,
     AuditEvent,
+    OutboundEmail,
     Partner,
     PartnerStatus,
     Role,
 )
+from campaign.services import outbox
 from tests.conftest import csrf_token
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,
     EndorsementFactory,
     PartnerFactory,
+    queued_email,
 )
 from tests.support.smtp import text_part
 from tests.support.web import APPLICATION, an_application, link_in, post, sign_in
@@ -181,3 +186,20 @@ def test_a_failed_endorsement_shows_its_error_under_its_own_campaign(client):
     assert response.status_code == 400
     assert page.count("Keep the statement under 500 characters.") == 1
     assert f'id="statement-{second.id}-error"' in page and first.title in page
+
+
+def test_the_mail_page_counts_emails_by_path_and_shows_resends_and_failures(
+    client, coordinator, mailbox
+):
+    sent = queued_email("ann@example.org")
+    outbox.deliver(sent.id)
+    outbox.deliver(queued_email("reject@example.org").id)
+    queued_email("later@example.org")
+    db.session.execute(update(OutboundEmail).where(OutboundEmail.id == sent.id).values(resends=2))
+    db.session.commit()
+    page = client.get("/console/mail").get_data(as_text=True)
+    row = page.split('<th scope="row">Transactional</th>')[1].split("</tr>")[0]
+    waiting, sending, sent_, failed = re.findall(r"<td>([\d,]+)</td>", row)
+    assert (waiting, sending, sent_, failed) == ("1", "0", "1", "1")
+    assert "Sent again after a lost answer</dt><dd>2" in page
+    assert "reject@example.org" in page and "550 5.1.1 Mailbox does not exist" in page

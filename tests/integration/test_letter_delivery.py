@@ -12,12 +12,8 @@ from sqlalchemy import select
 
 from campaign.extensions import db
 from campaign.models import (
-    CoSignature,
     EmailStatus,
-    JointLetter,
     LetterDelivery,
-    LetterStatus,
-    LetterVersion,
     OutboundEmail,
     Role,
     Signature,
@@ -31,44 +27,9 @@ from tests.support.factories import (
     PartnerFactory,
     TargetFactory,
 )
+from tests.support.letters import co_signed_by, open_letter
 from tests.support.smtp import html_part, text_part
 from tests.support.web import post, sign_in
-
-
-def open_letter(campaign=None) -> JointLetter:
-    targets = [
-        TargetFactory(name="Sen. Maria Delgado", email="delgado@senate.example.gov", state="CA"),
-        TargetFactory(name="Rep. Jordan Ellis", email="ellis@house.example.gov", state="TX"),
-    ]
-    letter = JointLetter(
-        slug="fund-research",
-        title="Fund research",
-        status=LetterStatus.OPEN,
-        deadline=utcnow() + timedelta(days=5),
-        targets=targets,
-        campaign_id=campaign.id if campaign else None,
-        opened_at=utcnow(),
-    )
-    letter.versions.append(LetterVersion(number=1, body="Dear decision maker,\n\n**Fund it.**"))
-    db.session.add(letter)
-    db.session.commit()
-    return letter
-
-
-def co_signed_by(letter: JointLetter, name: str, admin_email: str) -> None:
-    partner = PartnerFactory(name=name, website="https://hope.example.org")
-    AccountFactory(email=admin_email, role=Role.PARTNER_ADMIN, partner_id=partner.id)
-    db.session.add(
-        CoSignature(
-            letter_id=letter.id,
-            partner_id=partner.id,
-            version=1,
-            signatory_name="Ana Ruiz",
-            signatory_title="Director",
-            authorized=True,
-        )
-    )
-    db.session.commit()
 
 
 def confirmed_signatures(campaign, state: str, n: int) -> None:

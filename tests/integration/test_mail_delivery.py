@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from campaign.extensions import db
 from campaign.models import EmailStatus, OutboundEmail
 from campaign.models._types import utcnow
-from campaign.services import dispatcher, mailer, outbox
+from campaign.services import dispatcher, locks, mailer, outbox
 from tests.support.factories import queued_email
 
 
@@ -111,3 +111,37 @@ def test_in_process_a_temporary_failure_leaves_the_row_for_the_relay(app, mailbo
     assert result.exit_code == 0 and "1 email" in result.output
     db.session.refresh(row)
     assert row.attempts == 2
+
+
+def claimed_by_a_dead_worker(email_id: int, lease_left: timedelta) -> None:
+    """The row as a worker leaves it that claimed it and died before recording the outcome."""
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id)
+        .values(status=EmailStatus.SENDING, lease_expires_at=utcnow() + lease_left)
+    )
+    db.session.commit()
+
+
+def test_a_row_whose_worker_died_goes_out_again_once_its_lease_ends_and_is_counted(app, mailbox):
+    email = queued_email("lease@example.org")
+    assert outbox.deliver(email.id) == EmailStatus.SENT  # the server accepted it, but...
+    claimed_by_a_dead_worker(email.id, lease_left=timedelta(seconds=30))
+    assert outbox.relay() == 0  # ...its worker still has the row
+    claimed_by_a_dead_worker(email.id, lease_left=-timedelta(seconds=1))
+    assert outbox.relay() == 1  # at once, though rows due only now wait out the grace
+    first, second = mailbox.wait_for("lease@example.org", count=2)
+    assert first["Message-ID"] == second["Message-ID"]  # the recipient's side can tell
+    row = db.session.get(OutboundEmail, email.id)
+    assert (row.status, row.resends, row.lease_expires_at) == (EmailStatus.SENT, 1, None)
+
+
+def test_only_one_relay_runs_at_a_time(app, mailbox):
+    email = queued_email("once@example.org")
+    make_due(email.id)
+    with locks.exclusive("outbox-relay") as held:
+        assert held
+        assert outbox.relay(grace_seconds=0) == 0  # another process's relay is running
+        assert db.session.get(OutboundEmail, email.id).status == EmailStatus.QUEUED
+    assert outbox.relay(grace_seconds=0) == 1
+    mailbox.wait_for("once@example.org")

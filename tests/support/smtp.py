@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 import threading
 import time
+from collections import Counter
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
@@ -14,11 +16,14 @@ from aiosmtpd.controller import Controller
 
 class Mailbox:
     """Messages accepted by the server. Recipients containing 'reject' get a permanent 550,
-    those containing 'tempfail' a temporary 451."""
+    those containing 'tempfail' a temporary 451. With `delay` set, each message is kept
+    (accepted) and only then answered, that many seconds later: a sender that dies in
+    between never learns that it was accepted."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.connections = 0
+        self.delay = 0.0
         self._cond = threading.Condition()
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -39,12 +44,20 @@ class Mailbox:
         with self._cond:
             self.messages.append(message)  # type: ignore[arg-type]
             self._cond.notify_all()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     def clear(self) -> None:
         with self._cond:
             self.messages.clear()
             self.connections = 0
+            self.delay = 0.0
+
+    def copies(self) -> dict[str, int]:
+        """How many times each Message-ID arrived."""
+        with self._cond:
+            return dict(Counter(str(m["Message-ID"]) for m in self.messages))
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]

@@ -1,0 +1,25 @@
+"""The outbox in the console: what is waiting, what was sent, what failed."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from campaign.models import EmailStatus, Stream
+from campaign.models._types import utcnow
+from campaign.services import outbox
+from campaign.web.access import coordinator_required
+from campaign.web.console import bp
+
+
+@bp.get("/mail")
+@coordinator_required
+def mail() -> str:
+    state = outbox.state()
+    waiting = (utcnow() - state.oldest_waiting).total_seconds() if state.oldest_waiting else 0
+    return render_template(
+        "console/mail.html",
+        state=state,
+        streams=list(Stream),
+        statuses=list(EmailStatus),
+        waiting_minutes=max(0, int(waiting // 60)),
+    )
