@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench bench-faults
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,7 @@ lint: $(STAMP)
 ## Load benchmark against PostgreSQL, Redis, gunicorn and a worker (see the README).
 bench: $(STAMP)
 	$(BIN)/python bench/signing.py
+
+## The same deployment on its own PostgreSQL and Redis while they fail (see bench/faults.py).
+bench-faults: $(STAMP)
+	$(BIN)/python bench/faults.py

@@ -2,15 +2,16 @@
 
 gunicorn, a Celery worker and beat run on a PostgreSQL cluster and a Redis server of their
 own (started here in a temporary folder, so the machine's own are never touched), sending to
-an SMTP server that counts every Message-ID. Signers post the petition without pause while,
-one round each: Redis is stopped for 15 s; PostgreSQL is restarted (`pg_ctl restart -m
-fast`); PostgreSQL is stopped for 15 s; the worker is SIGKILLed in the middle of sending and
-started again. After each round it prints the answers (never a 500 is the promise), whether
-every accepted signature was stored, how long the emails took to go out after the fault
-ended, how many arrived twice against the resends the outbox counted, and whether the
-worker and beat are the processes they were. Not a test: it reports, it does not assert.
+an SMTP server that counts every Message-ID. Signers post the petition without pause: one
+round with no fault, the baseline of the same run, then one round each in which, two seconds
+in, Redis is stopped for 15 s; PostgreSQL is restarted (`pg_ctl restart -m fast`);
+PostgreSQL is stopped for 15 s; the worker is SIGKILLed and started again. Each round prints
+the answers (never a 500 is the promise), whether every accepted signature was stored, how
+long the emails took to go out after the round, how many arrived twice against the resends
+the outbox counted, and whether the worker and beat are the processes they were. Not a
+test: it reports, it does not assert.
 
-    .venv/bin/python bench/faults.py          # BENCH_FAULT_SIGNATURES, BENCH_CONCURRENCY
+    make bench-faults                  # BENCH_FAULT_SIGNATURES, BENCH_CONCURRENCY
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ def main() -> None:
             f"{SIGNATURES} signatures a round; own PostgreSQL and Redis; {os.cpu_count()} CPUs"
         )
         cookie, token = session_for(web_port)
-        pids = (worker.pid, beat.pid)
 
         def stop_redis() -> None:
             redis_server.stop()
@@ -100,20 +100,21 @@ def main() -> None:
             worker.start()
 
         rounds: list[tuple[str, Callable[[], None]]] = [
+            ("no fault (the baseline)", lambda: None),
             ("Redis stopped 15 s", stop_redis),
             ("PostgreSQL restarted", lambda: postgres.restart("fast")),
             ("PostgreSQL stopped 15 s", stop_postgres),
             ("worker SIGKILLed", kill_worker),
         ]
-        for number, (name, fault) in enumerate(rounds, start=1):
+        for number, (name, fault) in enumerate(rounds):
+            pids = (worker.pid, beat.pid)
             signed = run_round(number, name, fault, web_port, cookie, token, postgres.url)
             drained = drain(postgres.url, since=signed)
-            report(name, postgres.url, mailbox, drained)
-        same = (worker.pid, beat.pid) == pids
-        print(
-            f"beat is the process it was at the start: {beat.pid == pids[1]}; worker the "
-            f"same until it was killed: {same or 'replaced by the kill round only'}"
-        )
+            report(postgres.url, mailbox, drained)
+            print(
+                f"  worker {'the same process' if worker.pid == pids[0] else 'replaced'}, "
+                f"beat {'the same process' if beat.pid == pids[1] else 'replaced'}"
+            )
     finally:
         for proc in (worker, beat):
             proc.stop()
@@ -184,7 +185,8 @@ def drain(database_url: str, since: float, timeout: float = 600) -> float:
     return time.monotonic() - since
 
 
-def report(name: str, database_url: str, mailbox, drained: float) -> None:  # type: ignore[no-untyped-def]
+def report(database_url: str, mailbox, drained: float) -> None:  # type: ignore[no-untyped-def]
+    """Counts over the whole run so far."""
     copies = mailbox.copies()
     with psycopg.connect(database_url) as conn:
         rows, sent, resends = conn.execute(
