@@ -9,6 +9,25 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form, ValidationError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The largest id a row can have (PostgreSQL's integer): larger numbers are no row's id.
+MAX_ID = 2**31 - 1
+
+
+def record_id(value: object) -> int:
+    """coerce= for fields that carry row ids: a number a row's id can be (0 for none), else
+    the field's "not a valid choice" message, never a number the database cannot compare."""
+    number = int(str(value))
+    if not 0 <= number <= MAX_ID:
+        raise ValueError(f"{value!r} is not an id")
+    return number
+
+
+def id_argument(raw: str) -> int | None:
+    """A row id from a query string value, or None when it cannot be one."""
+    try:
+        return record_id(raw) or None
+    except ValueError:
+        return None
 
 
 def strip(value: str | None) -> str | None:

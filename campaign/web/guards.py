@@ -1,13 +1,24 @@
-"""Checks around every request: input that is not valid UTF-8 (or holds a NUL, which the
-database refuses) is turned away before any view, and every response carries headers that
+"""Checks around every request: input that is not valid UTF-8, or holds a NUL or another
+control character (which the database refuses, or no field means), is turned away before any
+view; ids in addresses are numbers a row can have; and every response carries headers that
 keep pages out of frames and one-time links out of caches and Referer headers."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
+
+from campaign.web.fields import MAX_ID
+
+# In a form, text areas may hold tabs and line breaks; nothing may hold other controls.
+_FORM_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A query string value (a search, a filter) is one line.
+_QUERY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -28,7 +39,22 @@ def _is_utf8(encoded: bytes) -> bool:
     return True
 
 
+class RecordId(IntegerConverter):
+    """`<int:...>` in routes: only numbers a row's id can be, so a larger one is a 404, not
+    a query the database refuses."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def _has_control(values: Any, pattern: re.Pattern[str]) -> bool:
+    return any(pattern.search(key) or pattern.search(value) for key, value in values)
+
+
 def register_guards(app: Flask) -> None:
+    app.url_map.converters["int"] = RecordId
+
     @app.before_request
     def allow_uploads() -> None:
         if request.endpoint in UPLOAD_LIMITS:  # before CSRF reads the body
@@ -42,6 +68,12 @@ def register_guards(app: Flask) -> None:
             abort(400)
         if request.mimetype == "application/x-www-form-urlencoded" and not _is_utf8(
             request.get_data(cache=True)
+        ):
+            abort(400)
+        if _has_control(request.args.items(multi=True), _QUERY_CONTROL):
+            abort(400)
+        if request.method in ("POST", "PUT", "PATCH") and _has_control(
+            request.form.items(multi=True), _FORM_CONTROL
         ):
             abort(400)
 

@@ -3,7 +3,8 @@
 During a surge thousands of people read the same campaign page each second; rendering it
 once a second per process instead of once per reader is what keeps the site up. The form's
 CSRF token differs per visitor, so pages are cached with a placeholder that is swapped for
-the visitor's token on the way out.
+the visitor's token on the way out. Nothing else of one visitor may reach another: a page
+for someone signed in, or with a message waiting for them (a flash), is never cached.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 
-from flask import current_app
+from flask import current_app, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -23,8 +24,8 @@ _pages: dict[Hashable, tuple[float, str]] = {}
 def cached_page(key: Hashable, render: Callable[[], str | None]) -> str | None:
     """The page for key, rendered by render() at most once per PAGE_CACHE_SECONDS.
     None (not found) is never cached, so unknown addresses cannot fill the cache."""
-    if current_user.is_authenticated:
-        return render()  # the header differs for signed-in people: never share their page
+    if current_user.is_authenticated or "_flashes" in session:
+        return render()  # their header or their messages: never share their page
     ttl = current_app.config["PAGE_CACHE_SECONDS"]
     now = time.monotonic()
     hit = _pages.get(key)

@@ -31,7 +31,7 @@ def campaign():
         ("full_name", "", "Enter your full name."),
         ("full_name", "   ", "Enter your full name."),
         ("full_name", "A" * 201, "Keep your name under 200 characters."),
-        ("full_name", "Ann\x00Lee", "characters that are not allowed"),
+        ("full_name", "Ann\nLee", "characters that are not allowed"),
         ("email", "", "Enter your email address"),
         ("email", "ann@", "Check your email address"),
         ("email", "ann@example", "Check your email address"),

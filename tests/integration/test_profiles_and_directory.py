@@ -41,7 +41,7 @@ def upload(client, data: bytes, filename: str, **fields):
         "csrf_token": csrf_token(client, "/portal/profile"),
         **fields,
     }
-    form["logo"] = (io.BytesIO(data), filename)
+    form["new_logo"] = (io.BytesIO(data), filename)
     return client.post("/portal/profile", data=form, content_type="multipart/form-data")
 
 

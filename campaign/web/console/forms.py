@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from campaign.web.fields import ChorusForm, ReadableText, check_website, strip
+from campaign.web.fields import ChorusForm, ReadableText, check_website, record_id, strip
 
 
 class RejectForm(ChorusForm):
@@ -68,13 +68,13 @@ class LetterForm(ChorusForm):
             ReadableText(multiline=True),
         ],
     )
-    targets = SelectMultipleField("Addressed to", coerce=int)
-    target_list = SelectField("And everyone on a named list", coerce=int, default=0)
+    targets = SelectMultipleField("Addressed to", coerce=record_id)
+    target_list = SelectField("And everyone on a named list", coerce=record_id, default=0)
     deadline = DateField(
         "Co-signing deadline (the end of this day, UTC)",
         validators=[DataRequired("Give the deadline as a date.")],
     )
-    campaign = SelectField("Goes with the petition (optional)", coerce=int, default=0)
+    campaign = SelectField("Goes with the petition (optional)", coerce=record_id, default=0)
     submit = SubmitField("Save the letter")
 
     def validate_targets(self, field: SelectMultipleField) -> None:
@@ -89,7 +89,7 @@ class LetterForm(ChorusForm):
 
 class ResponseForm(ChorusForm):
     target = SelectField(
-        "Who answered", coerce=int, validators=[DataRequired("Choose who answered.")]
+        "Who answered", coerce=record_id, validators=[DataRequired("Choose who answered.")]
     )
     responded_on = DateField(
         "Date of the answer", validators=[DataRequired("Give the date as a date.")]
@@ -116,8 +116,8 @@ class ResponseForm(ChorusForm):
 
 
 class CampaignTargetsForm(ChorusForm):
-    targets = SelectMultipleField("Addressed to", coerce=int)
-    target_list = SelectField("And everyone on a named list", coerce=int, default=0)
+    targets = SelectMultipleField("Addressed to", coerce=record_id)
+    target_list = SelectField("And everyone on a named list", coerce=record_id, default=0)
     submit = SubmitField("Save the targets")
 
 

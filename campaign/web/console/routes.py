@@ -31,6 +31,7 @@ from campaign.web.console.forms import (
     RejectForm,
     TargetForm,
 )
+from campaign.web.fields import id_argument
 from campaign.web.pagination import paginate
 
 
@@ -198,9 +199,9 @@ def audit_log() -> str:
 @coordinator_required
 def target_list() -> str:
     query = select(Target).order_by(Target.name)
-    list_id = request.args.get("list", "")
-    if list_id.isdigit():
-        query = query.join(Target.lists).where(TargetList.id == int(list_id))
+    list_id = id_argument(request.args.get("list", ""))
+    if list_id:
+        query = query.join(Target.lists).where(TargetList.id == list_id)
     if q := request.args.get("q", "").strip()[:100]:
         query = query.where(
             or_(

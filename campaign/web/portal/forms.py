@@ -51,7 +51,8 @@ class ProfileForm(ChorusForm):
         filters=[strip],
         validators=[DataRequired("Enter your website."), Length(max=300), ReadableText()],
     )
-    logo = FileField("New logo (PNG, JPEG or WebP, up to 1 MB)")
+    # Not "logo": the form is filled from the partner, whose logo is the stored PNG bytes.
+    new_logo = FileField("New logo (PNG, JPEG or WebP, up to 1 MB)")
     submit = SubmitField("Save the profile")
 
     def validate_website(self, field: URLField) -> None:

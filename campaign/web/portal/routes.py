@@ -82,7 +82,7 @@ def profile() -> Page:
     form = ProfileForm(obj=partner)
     if form.is_submitted():
         if form.validate():
-            upload = form.logo.data
+            upload = form.new_logo.data
             try:
                 partners.update_profile(
                     current_actor(),
