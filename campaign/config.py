@@ -141,4 +141,7 @@ def celery_settings(redis_url: str | None) -> dict[str, Any]:
 
 # What `celery -A worker` processes (workers and beat) use instead of the web's fail-fast
 # broker settings: they wait for the broker without limit, with backoff, and never exit.
-WORKER_SETTINGS: dict[str, Any] = {"broker_connection_max_retries": None}
+WORKER_SETTINGS: dict[str, Any] = {
+    "broker_connection_max_retries": None,
+    "beat_scheduler": "campaign.celery:Scheduler",
+}

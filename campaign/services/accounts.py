@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from campaign.extensions import db
-from campaign.models import Account, AccountToken, Partner, Role, TokenPurpose
+from campaign.models import Account, AccountToken, Partner, PartnerStatus, Role, TokenPurpose
 from campaign.models._types import utcnow
 from campaign.services import account_tokens, audit, dispatcher, outbox
 from campaign.services.audit import Actor
@@ -124,11 +124,32 @@ def invite(
     dispatcher.dispatch([email_row])
 
 
+class InvitationVoid(AccountError):
+    """The invitation can no longer be accepted, whatever the invitee does."""
+
+
+def check_invitation(invitation: AccountToken) -> None:
+    """Refuse an invitation to a partner that is no longer approved (suspended since)."""
+    if invitation.partner_id is None:
+        return
+    partner = db.session.get(Partner, invitation.partner_id)
+    if partner is None or partner.status != PartnerStatus.APPROVED:
+        raise InvitationVoid(
+            "This organization is not an approved partner right now, so its invitations "
+            "cannot be accepted. Ask the coalition's coordinators."
+        )
+
+
 def accept_invitation(token: str, name: str, password: str, ip: str | None = None) -> Account:
     """Create the invited account (or reopen a closed one) with the chosen password; the
     link then stops working."""
     check_password(password)
     invitation = account_tokens.spend(TokenPurpose.INVITATION, token)
+    try:
+        check_invitation(invitation)
+    except InvitationVoid:
+        db.session.rollback()
+        raise
     account = account_by_email(invitation.email)
     if account is not None and account.is_active:
         db.session.rollback()

@@ -148,21 +148,20 @@ def co_sign(
     name: str,
     title: str,
     authorized: bool,
-    version: int | None = None,
+    version: int,
 ) -> CoSignature:
-    """The account's organization signs the current text, through a named signatory who is
-    authorized to sign for it. Only partner admins, only before the deadline."""
+    """The account's organization signs the text it read (version), which must be the current
+    one, through a named signatory who is authorized to sign for it. Only admins of approved
+    partners, only before the deadline."""
     if account.role != Role.PARTNER_ADMIN or account.partner_id is None:
         raise LetterError("Only your organization's administrator can co-sign letters.")
-    partner = db.session.get(Partner, account.partner_id)
-    if partner is None or partner.status != PartnerStatus.APPROVED:
-        raise LetterError("Your organization is not an approved partner right now.")
+    partner = _approved_partner(account)
     if not authorized:
         raise LetterError("Confirm that the signatory is authorized to sign for your organization.")
     letter = _letter(letter_id)
     if letter.status != LetterStatus.OPEN:
         raise LetterError("This letter is not open for co-signing.")
-    if version is not None and version != letter.current_version:
+    if version != letter.current_version:
         raise LetterError(
             "The letter's text changed while you were reading it. Read the new "
             "text below and co-sign again if your organization agrees."
@@ -204,6 +203,7 @@ def co_sign(
 def withdraw_co_signature(actor: Actor, account: Account, letter_id: int) -> None:
     if account.role != Role.PARTNER_ADMIN or account.partner_id is None:
         raise LetterError("Only your organization's administrator can withdraw a co-signature.")
+    _approved_partner(account)
     letter = _letter(letter_id)
     if letter.status == LetterStatus.DELIVERED:
         raise LetterError("The letter has been delivered; co-signatures can no longer change.")
@@ -219,6 +219,13 @@ def withdraw_co_signature(actor: Actor, account: Account, letter_id: int) -> Non
     signature.withdrawn_at = utcnow()
     audit.record(actor, "letter.withdraw", "letter", letter.id, partner_id=account.partner_id)
     db.session.commit()
+
+
+def _approved_partner(account: Account) -> Partner:
+    partner = db.session.get(Partner, account.partner_id)
+    if partner is None or partner.status != PartnerStatus.APPROVED:
+        raise LetterError("Your organization is not an approved partner right now.")
+    return partner
 
 
 def current_co_signers(letter: JointLetter) -> list[CoSignature]:

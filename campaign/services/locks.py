@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
@@ -22,13 +22,15 @@ def exclusive(name: str) -> Iterator[bool]:
         yield True
         return
     key = zlib.crc32(name.encode())
-    with db.engine.connect() as conn:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         held = bool(conn.scalar(select(func.pg_try_advisory_lock(key))))
         try:
             yield held
         finally:
-            # A connection that died took the lock with it.
-            with suppress(DBAPIError):
-                if held:
+            if held:
+                try:
                     conn.scalar(select(func.pg_advisory_unlock(key)))
-                conn.rollback()
+                except DBAPIError:
+                    # Never hand a connection that may still hold the lock back to the pool:
+                    # closing it releases the lock (so does a connection that died).
+                    conn.invalidate()

@@ -3,6 +3,8 @@ commit (see dispatcher), relayed again if the broker never got them, and sent at
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import time
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from campaign.extensions import db
@@ -90,7 +92,14 @@ def _relay(grace_seconds: float) -> int:
         update(OutboundEmail)
         .where(
             OutboundEmail.status == EmailStatus.SENDING,
-            OutboundEmail.lease_expires_at < now,
+            or_(
+                OutboundEmail.lease_expires_at < now,
+                # claimed by a worker from before leases, during an upgrade
+                and_(
+                    OutboundEmail.lease_expires_at.is_(None),
+                    OutboundEmail.updated_at < now - timedelta(minutes=15),
+                ),
+            ),
         )
         .values(
             status=EmailStatus.QUEUED,
@@ -172,8 +181,10 @@ def deliver(email_id: int) -> EmailStatus | None:
     db.session.commit()
     if not claimed:
         return None
+    lease_ends = time.monotonic() + LEASE.total_seconds()
     email = db.session.get(OutboundEmail, email_id)
     assert email is not None
+    claim = _Claim(email_id, email.attempts, lease_ends)
     try:
         message = mailer.build_message(
             email.template, email.recipient, email.context, message_key=message_key(email)
@@ -182,32 +193,43 @@ def deliver(email_id: int) -> EmailStatus | None:
     except mailer.TemporaryFailure as exc:
         if email.attempts >= MAX_ATTEMPTS:
             return _finish(
-                email_id, EmailStatus.FAILED, f"gave up after {email.attempts} tries: {exc}"
+                claim, EmailStatus.FAILED, f"gave up after {email.attempts} tries: {exc}"
             )
         delay = retry_delay(email.attempts)
-        _finish(email_id, EmailStatus.QUEUED, str(exc), due_in=delay)
+        _finish(claim, EmailStatus.QUEUED, str(exc), due_in=delay)
         raise RetryLater(delay, str(exc)) from exc
     except mailer.PermanentFailure as exc:
-        return _finish(email_id, EmailStatus.FAILED, str(exc))
+        return _finish(claim, EmailStatus.FAILED, str(exc))
     except Exception as exc:
         # A bug or a broken template: retrying would fail the same way. Record it, keep going.
         log.exception("email %s could not be built or sent", email_id)
         db.session.rollback()
-        return _finish(email_id, EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
-    return _finish(email_id, EmailStatus.SENT)
+        return _finish(claim, EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
+    return _finish(claim, EmailStatus.SENT)
 
 
 def message_key(email: OutboundEmail) -> str:
-    """The left part of the row's Message-ID: the same at every attempt, unique per row."""
-    return f"chorus.{email.id}.{email.created_at:%Y%m%d%H%M%S%f}"
+    """The left part of the row's Message-ID: the same at every attempt, unique per row, and
+    telling a recipient nothing (not how many emails came before it)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"outbox:{email.id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A worker's hold on a row: which attempt, and until when (time.monotonic())."""
+
+    email_id: int
+    attempt: int
+    lease_ends: float
 
 
 def _finish(
-    email_id: int, status: EmailStatus, error: str | None = None, due_in: int = 0
+    claim: _Claim, status: EmailStatus, error: str | None = None, due_in: int = 0
 ) -> EmailStatus:
-    """Record the outcome of a send. What the mail server answered is known only to this
-    worker, so a database outage is waited out (for as long as the lease lasts) rather than
-    let the row be sent again."""
+    """Record the outcome of a send over this worker's own claim, never over another
+    worker's. What the mail server answered is known only here, so a database outage is
+    waited out for as long as the lease lasts rather than let the row be sent again."""
     now = utcnow()
     values: dict[str, Any] = {
         "status": status,
@@ -219,23 +241,37 @@ def _finish(
         values["due_at"] = now + timedelta(seconds=due_in)
     else:
         values["context"] = {}  # may hold a one-time link; not needed once the row is settled
+    mine = and_(
+        OutboundEmail.status == EmailStatus.SENDING, OutboundEmail.attempts == claim.attempt
+    )
     if status == EmailStatus.SENT:
         values["sent_at"] = now
-    statement = update(OutboundEmail).where(OutboundEmail.id == email_id).values(values)
-    deadline = time.monotonic() + LEASE.total_seconds()
+        # Queued again after the lease ran out but not yet claimed: sent is still worth
+        # recording, so that it is not sent a second time.
+        mine = or_(mine, OutboundEmail.status == EmailStatus.QUEUED)
+    statement = update(OutboundEmail).where(OutboundEmail.id == claim.email_id, mine).values(values)
     pause = 0.5
     while True:
         try:
-            db.session.execute(statement)
+            recorded = db.session.execute(statement).rowcount
             db.session.commit()
-            return status
+            break
         except DBAPIError as exc:
             db.session.rollback()
-            if not database.connection_failed(exc) or time.monotonic() + pause > deadline:
+            if not database.connection_failed(exc) or time.monotonic() + pause > claim.lease_ends:
                 raise
-            log.warning("email %s: cannot record %s yet (%s); trying again", email_id, status, exc)
+            log.warning(
+                "email %s: cannot record %s yet (%s); trying again", claim.email_id, status, exc
+            )
             time.sleep(pause)
             pause = min(pause * 2, 5.0)
+    if not recorded:
+        log.warning(
+            "email %s: %s not recorded, another worker has the row since its lease ran out",
+            claim.email_id,
+            status,
+        )
+    return status
 
 
 @dataclass(frozen=True)
@@ -244,13 +280,13 @@ class OutboxState:
 
     counts: dict[tuple[Stream, EmailStatus], int]
     resends: int
-    oldest_waiting: datetime | None
+    oldest_waiting: datetime | None  # when the email that has waited longest was written
     recent_failures: list[OutboundEmail]
 
 
 def state(failures: int = 20) -> OutboxState:
-    """Counts per stream and status, resends after a lost outcome, the longest wait, and the
-    latest failures."""
+    """Counts per stream and status, possible duplicates (resends after an unknown outcome),
+    the longest wait, and the latest failures."""
     counts = {
         (row.stream, row.status): row.n
         for row in db.session.execute(
@@ -261,7 +297,7 @@ def state(failures: int = 20) -> OutboxState:
     }
     resends = db.session.scalar(select(func.coalesce(func.sum(OutboundEmail.resends), 0)))
     oldest = db.session.scalar(
-        select(func.min(OutboundEmail.due_at)).where(
+        select(func.min(OutboundEmail.created_at)).where(
             OutboundEmail.status.in_([EmailStatus.QUEUED, EmailStatus.SENDING])
         )
     )

@@ -33,6 +33,7 @@ from campaign.services import audit
 from campaign.services.audit import Actor
 from campaign.services.emails import InvalidEmail, check_email
 from campaign.services.rows import locked
+from campaign.services.text import has_control
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,14 @@ def _check_row(checked: Checked, line: int, header: list[str], values: list[str]
         if not row[name]:
             checked.problem(line, f"The {name} is missing.")
             return
-        if len(row[name]) > 200 or "\x00" in row[name]:
+        if len(row[name]) > 200:
             checked.problem(line, f"The {name} is longer than 200 characters.")
+            return
+    for name in ("name", "title", "office", "district"):
+        if has_control(row.get(name) or ""):
+            checked.problem(
+                line, f"The {name} holds a line break or another character that is not allowed."
+            )
             return
     try:
         email = check_email(row["email"]).lower()

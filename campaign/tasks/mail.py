@@ -4,15 +4,12 @@ confirmation never waits behind a bulk send."""
 from __future__ import annotations
 
 from celery import Task, shared_task
-from sqlalchemy.exc import DBAPIError
 
-from campaign.services import database, outbox
+from campaign.services import outbox
 
 # Retries due sooner than this wait in the broker; later ones are left to the relay, which
 # hands the row over when it is due (the broker's visibility timeout stays short).
 RETRY_IN_BROKER_SECONDS = 60
-# After the database connection failed, try the task again this much later.
-DATABASE_RETRY_SECONDS = 5
 
 
 def _send(task: Task, email_id: int) -> str | None:
@@ -22,11 +19,6 @@ def _send(task: Task, email_id: int) -> str | None:
         if task.request.is_eager or later.seconds > RETRY_IN_BROKER_SECONDS:
             return "queued"  # the relay (beat, or `flask relay-outbox`) hands it over when due
         raise task.retry(countdown=later.seconds) from later
-    except DBAPIError as exc:
-        # The row is still queued (or, claimed, returns when its lease ends): nothing is lost.
-        if task.request.is_eager or not database.connection_failed(exc):
-            raise
-        raise task.retry(countdown=DATABASE_RETRY_SECONDS) from exc
     return status.value if status else None
 
 

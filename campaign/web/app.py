@@ -7,9 +7,11 @@ import contextlib
 import logging
 import time
 
-from flask import Flask, request
+from flask import Flask, g, has_request_context, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from campaign.extensions import db
 from campaign.services import database
@@ -20,18 +22,26 @@ log = logging.getLogger(__name__)
 RETRY_PAUSE_SECONDS = 0.5
 
 
+@event.listens_for(Session, "after_commit")
+def _note_commit(session: Session) -> None:
+    """Remember that this request wrote something for good (see Chorus.dispatch_request)."""
+    if has_request_context():
+        g.committed = True
+
+
 class Chorus(Flask):
-    """When the database connection itself fails during a view (a restart, a failover), the
-    view runs once more on a fresh connection, so the visitor gets the answer instead of an
-    error. That is safe: the failed transaction left nothing behind, and where its commit
-    did land, what the view writes answers a repeat (signing's unique index, the row locks
-    of decisions). What fails again gets the 503 page (see errors)."""
+    """When the database connection itself fails during a view (a restart, a failover)
+    before the view committed anything, the view runs once more on a fresh connection, so
+    the visitor gets the answer instead of an error. The failed transaction left nothing
+    behind; where its commit landed without an answer, what the view writes answers a
+    repeat (signing's unique index, the row locks of decisions). A view that had already
+    committed is not run again. What fails is answered with the 503 page (see errors)."""
 
     def dispatch_request(self) -> ResponseReturnValue:
         try:
             return super().dispatch_request()
         except DBAPIError as exc:
-            if not database.connection_failed(exc):
+            if not database.connection_failed(exc) or g.get("committed"):
                 raise
             log.warning("database connection failed in %s; trying once more", request.endpoint)
         with contextlib.suppress(DBAPIError):

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, ValidationError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from campaign.services.text import has_control
+
 # The largest id a row can have (PostgreSQL's integer): larger numbers are no row's id.
 MAX_ID = 2**31 - 1
 
@@ -45,7 +46,7 @@ class ReadableText:
         value = field.data or ""
         if "\ufffd" in value:
             raise ValidationError("This contains characters we could not read. Please retype it.")
-        if _CONTROL.search(value) or (not self.multiline and ("\n" in value or "\r" in value)):
+        if has_control(value, self.multiline):
             raise ValidationError("This contains characters that are not allowed.")
 
 
@@ -58,7 +59,22 @@ class ChorusForm(FlaskForm):
 
 
 def check_website(field: Field) -> None:
-    """A full http(s) address with a host: the only kind of link we show or follow."""
-    parts = urlsplit(field.data or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """A full http(s) address whose host is a domain name: the only kind of link we show or
+    follow. No spaces, and no user part (https://example.org@evil.example goes to evil)."""
+    value = field.data or ""
+    parts = urlsplit(value)
+    try:
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+        parts.port  # noqa: B018  (raises for a port that is not a number)
+    except (UnicodeError, ValueError):
+        host = ""
+    if (
+        parts.scheme not in ("http", "https")
+        or not _DOMAIN.fullmatch(host)
+        or "@" in parts.netloc
+        or any(c.isspace() for c in value)
+    ):
         raise ValidationError("Enter the full address, like https://example.org.")
+
+
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")

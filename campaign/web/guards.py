@@ -54,6 +54,8 @@ def _has_control(values: Any, pattern: re.Pattern[str]) -> bool:
 
 def register_guards(app: Flask) -> None:
     app.url_map.converters["int"] = RecordId
+    # Served over https: browsers are to come back only over https.
+    hsts = app.config["BASE_URL"].startswith("https://")
 
     @app.before_request
     def allow_uploads() -> None:
@@ -81,14 +83,19 @@ def register_guards(app: Flask) -> None:
     def add_security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.endpoint in NO_STORE_ENDPOINTS:
+        if request.endpoint in NO_STORE_ENDPOINTS or request.blueprint in PRIVATE_AREAS:
             response.headers["Cache-Control"] = "no-store"
+        if hsts:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
 
 
 # Forms that take a file, and the most they may send; the service says what size it accepts
 # (a logo: 1 MB, a CSV of targets: 16 MB).
 UPLOAD_LIMITS = {"portal.profile": 2 * 1024 * 1024, "console.import_targets": 17 * 1024 * 1024}
+
+# Pages for one signed-in person (and signing in): never kept by a browser or a proxy.
+PRIVATE_AREAS = {"console", "portal", "auth"}
 
 # Pages whose address holds a one-time token.
 NO_STORE_ENDPOINTS = {

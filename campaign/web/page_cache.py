@@ -24,15 +24,15 @@ _pages: dict[Hashable, tuple[float, str]] = {}
 def cached_page(key: Hashable, render: Callable[[], str | None]) -> str | None:
     """The page for key, rendered by render() at most once per PAGE_CACHE_SECONDS.
     None (not found) is never cached, so unknown addresses cannot fill the cache."""
-    if current_user.is_authenticated or "_flashes" in session:
-        return render()  # their header or their messages: never share their page
     ttl = current_app.config["PAGE_CACHE_SECONDS"]
+    if ttl <= 0 or current_user.is_authenticated or "_flashes" in session:
+        return render()  # their header or their messages: never share their page
     now = time.monotonic()
     hit = _pages.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
     html = render()
-    if html is not None and ttl > 0:
+    if html is not None:
         if len(_pages) >= _MAX_PAGES:
             _pages.clear()
         _pages[key] = (now + ttl, html)

@@ -3,32 +3,13 @@ and nobody ever gets a 500."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from flask import Flask
 
-from campaign.extensions import db
-from campaign.models import (
-    JointLetter,
-    LetterStatus,
-    LetterVersion,
-    PartnerApplication,
-    PartnerStatus,
-    Role,
-    TargetImport,
-)
-from campaign.models._types import utcnow
 from tests.conftest import csrf_token
-from tests.support.factories import (
-    AccountFactory,
-    CampaignFactory,
-    PartnerFactory,
-    TargetFactory,
-)
 from tests.support.web import sign_in
+from tests.support.world import PERSONAS, build_world, routes
 
-PERSONAS = ["anonymous", "member_a", "admin_a", "admin_b", "suspended_admin", "coordinator"]
 ADMIN_ONLY = {
     "portal.endorse",
     "portal.withdraw",
@@ -41,8 +22,6 @@ ADMIN_ONLY = {
 }
 # Objects that belong to partner A: partner B's admin must not even learn they exist.
 PARTNER_A_OBJECTS = {"portal.change_role", "portal.remove_member"}
-# Signing in and out change who is asking; they have tests of their own.
-SKIPPED = {"auth.sign_in", "auth.sign_out"}
 
 
 def expectation(endpoint: str, persona: str) -> str:
@@ -66,76 +45,7 @@ def expectation(endpoint: str, persona: str) -> str:
 
 @pytest.fixture
 def world(app: Flask):
-    campaign = CampaignFactory()
-    partner_a, partner_b = PartnerFactory(), PartnerFactory()
-    suspended = PartnerFactory(status=PartnerStatus.SUSPENDED)
-    accounts = {
-        "member_a": AccountFactory(role=Role.PARTNER_MEMBER, partner_id=partner_a.id),
-        "admin_a": AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner_a.id),
-        "admin_b": AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner_b.id),
-        "suspended_admin": AccountFactory(role=Role.PARTNER_ADMIN, partner_id=suspended.id),
-        "coordinator": AccountFactory(role=Role.COORDINATOR),
-    }
-    application = PartnerApplication(
-        organization_name="Applicant",
-        website="https://applicant.example.org",
-        website_key="applicant.example.org",
-        description="d",
-        focus_areas=["youth"],
-        states_served=["CA"],
-        constituency_size="under-1k",
-        contact_name="C",
-        contact_title="T",
-        contact_email="c@applicant.example.org",
-        contact_email_key="c@applicant.example.org",
-        statement_version="2026-11",
-        agreed_at=db.func.now(),
-    )
-    target_import = TargetImport(filename="t.csv", content="name,title,office,email\n")
-    letter = JointLetter(
-        slug="open-letter",
-        title="Open letter",
-        status=LetterStatus.OPEN,
-        deadline=utcnow() + timedelta(days=7),
-        targets=[TargetFactory()],
-    )
-    letter.versions.append(LetterVersion(number=1, body="Dear Senator,"))
-    db.session.add_all([application, target_import, letter])
-    db.session.commit()
-    values = {
-        "slug": campaign.slug,
-        "token": "t" * 43,
-        "application_id": application.id,
-        "partner_id": partner_a.id,
-        "campaign_id": campaign.id,
-        "change": "suspend",
-        "filename": "css/chorus.css",
-        "member_id": accounts["member_a"].id,
-        "import_id": target_import.id,
-        "letter_id": letter.id,
-        "target_id": letter.targets[0].id,
-        "letter_slug": letter.slug,
-        "partner_slug": partner_a.slug,
-    }
-    return accounts, values
-
-
-def routes(app: Flask, values: dict) -> list[tuple[str, str, str]]:
-    found = []
-    with app.test_request_context():
-        for rule in app.url_map.iter_rules():
-            if rule.endpoint in SKIPPED:
-                continue
-            args = {arg: values[arg] for arg in rule.arguments}
-            if rule.endpoint.startswith("public.partner_"):
-                args["slug"] = values["partner_slug"]
-            if rule.endpoint == "public.letter_page":
-                args["slug"] = values["letter_slug"]
-            url = app.url_map.bind("localhost").build(rule.endpoint, args)
-            for method in ("GET", "POST"):
-                if method in rule.methods:
-                    found.append((rule.endpoint, method, url))
-    return found
+    return build_world()
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

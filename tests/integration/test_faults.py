@@ -21,6 +21,7 @@ from campaign.extensions import db
 from campaign.models import EmailStatus, OutboundEmail, Signature
 from campaign.services import dispatcher, letters
 from campaign.services.audit import Actor
+from campaign.services.outbox import message_key
 from tests.conftest import WORKER_ARGS, csrf_token, in_context, make_app, migrate
 from tests.support.factories import AccountFactory, CampaignFactory, TargetFactory, queued_email
 from tests.support.letters import co_signed_by, open_letter
@@ -129,7 +130,7 @@ def assert_each_sent_once(rows: list[OutboundEmail], copies: dict[str, int]) -> 
     assert rows and all(row.status == EmailStatus.SENT for row in rows)
     assert len(copies) == len(rows)
     for row in rows:
-        [arrived] = [n for mid, n in copies.items() if mid.startswith(f"<chorus.{row.id}.")]
+        [arrived] = [n for mid, n in copies.items() if mid.startswith(f"<{message_key(row)}@")]
         assert 1 <= arrived <= 1 + row.resends, (row.id, arrived, row.resends)
     return sum(row.resends for row in rows)
 
@@ -155,6 +156,8 @@ def test_redis_stopped_under_load_every_email_goes_out_once_and_no_process_exits
     campaign = CampaignFactory()
     coordinator = AccountFactory()
     letter_id = deliverable_letter(targets=12)
+    # Beat has been running a while: it has sent due tasks before the outage.
+    wait_until(lambda: "Sending due task" in deployment.beat.log(), 15, "beat sent nothing")
     for i in range(5):
         assert sign(client, campaign, email=f"before{i}@example.org").status_code == 303
     retrying = queued_email("tempfail@example.org")  # waits in the worker between tries
@@ -188,10 +191,13 @@ def test_redis_stopped_under_load_every_email_goes_out_once_and_no_process_exits
     log = deployment.worker.log()
     assert "Unrecoverable" not in log
     assert log.count("Connection to broker lost") == 1
-    assert log.count("Cannot connect to") == 1  # said once, not at every retry
-    assert log.count("Connected to") == 2  # at start, and on the way back
+    assert log.count("Cannot connect to") <= 1  # said once (if at all), not at every retry
+    assert log.count("the broker is back") == 1  # at WARNING: seen at Celery's default level
     assert "cancels all currently executed tasks" not in log
-    assert deployment.beat.log().count("beat: Connection error") <= 1
+    beat = deployment.beat.log()
+    assert beat.count("beat: the broker is unreachable") == 1
+    assert beat.count("beat: the broker is back") == 1
+    assert "Message Error" not in beat and "Traceback" not in beat
 
 
 class Signers:
@@ -213,16 +219,21 @@ class Signers:
         i = 0
         while not self._stop.is_set():
             email = f"load{n}.{i}@example.org"
-            response = client.post(
-                f"/campaigns/{self.slug}/sign",
-                data={
-                    "csrf_token": token,
-                    "full_name": "Ann Lee",
-                    "email": email,
-                    "postal_code": "20005",
-                },
-            )
-            self.answers.append((email, response.status_code, response.headers.get("Retry-After")))
+            try:
+                response = client.post(
+                    f"/campaigns/{self.slug}/sign",
+                    data={
+                        "csrf_token": token,
+                        "full_name": "Ann Lee",
+                        "email": email,
+                        "postal_code": "20005",
+                    },
+                )
+            except Exception:  # what escaped every handler: a 500 for a real visitor
+                self.answers.append((email, 500, None))
+            else:
+                retry_after = response.headers.get("Retry-After")
+                self.answers.append((email, response.status_code, retry_after))
             i += 1
             time.sleep(0.02)
 
@@ -276,6 +287,7 @@ def test_postgres_restarted_and_stopped_under_load_no_500_and_nothing_lost(
     assert codes <= {303, 503}, codes  # never a 500
     assert all(retry_after for _, code, retry_after in signers.answers if code == 503)
     assert any(code == 503 for _, code, _ in during_stop)
+    assert restart_window and restart_window[-1][1] == 303  # the web tier carried on
     print(
         f"\n{len(signers.answers)} signing requests; across the restart "
         f"{sum(1 for _, c, _ in restart_window if c == 503)} of {len(restart_window)} got 503; "
@@ -308,4 +320,5 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_every_target_is_mailed(on_
     took = time.monotonic() - killed_at
     resends = assert_each_sent_once(rows, mailbox.copies())
     assert len(rows) == 20 + 1
+    assert resends >= 1  # the rows the killed worker held came back through their lease
     print(f"\nall {len(rows)} emails sent {took:.0f} s after the kill; {resends} resent")

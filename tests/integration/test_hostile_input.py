@@ -15,9 +15,10 @@ from campaign.extensions import db
 from campaign.models import JointLetter, Partner, Role
 from campaign.web.fields import ChorusForm
 from tests.conftest import csrf_token, in_context, make_app
-from tests.integration.test_authorization_matrix import PERSONAS, routes, world  # noqa: F401
 from tests.support.factories import AccountFactory, PartnerFactory, TargetFactory
+from tests.support.files import image_bytes, upload_logo
 from tests.support.web import post, sign_in
+from tests.support.world import PERSONAS, build_world, routes
 
 NUL = "a\x00b"
 
@@ -28,6 +29,11 @@ def table_sizes() -> dict[str, int]:
     union = " UNION ALL ".join(f"SELECT '{n}', count(*) FROM {n}" for n in names)
     db.session.rollback()
     return dict(db.session.execute(text(union)).all())
+
+
+@pytest.fixture
+def world(app):
+    return build_world()
 
 
 @pytest.fixture
@@ -88,11 +94,9 @@ def test_ids_beyond_any_row_in_forms_and_filters_get_a_message(client, coordinat
 
 
 def test_saving_the_profile_without_a_new_logo_keeps_the_logo_and_saves_the_rest(client):
-    from tests.integration.test_profiles_and_directory import image_bytes, upload
-
     partner = PartnerFactory(name="Hope Network", slug="hope-network")
     sign_in(client, AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner.id).email)
-    assert upload(client, image_bytes("PNG"), "logo.png").status_code == 303
+    assert upload_logo(client, image_bytes("PNG"), "logo.png").status_code == 303
     logo = db.session.scalar(select(Partner.logo))
     assert logo
     form = {
@@ -141,7 +145,7 @@ HOSTILE = {"nul": NUL, "huge": "9" * 30, "overlong": "x" * 5000, "wrong type": "
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_route_as_every_persona_with_hostile_values(app, client, world, persona):  # noqa: F811
+def test_every_route_as_every_persona_with_hostile_values(app, client, world, persona):
     accounts, values = world
     if persona != "anonymous":
         assert sign_in(client, accounts[persona].email).status_code == 303

@@ -47,9 +47,10 @@ def letter() -> JointLetter:
     return found
 
 
-def co_sign(client, name="Ana Ruiz", title="Executive Director", authorized="y"):
+def co_sign(client, name="Ana Ruiz", title="Executive Director", authorized="y", version=None):
     page = f"/portal/letters/{letter().id}"
-    data = {"signatory_name": name, "signatory_title": title}
+    read = letter().current_version if version is None else version
+    data = {"signatory_name": name, "signatory_title": title, "version": read}
     if authorized:
         data["authorized"] = authorized
     return post(client, f"{page}/co-sign", page, **data)

@@ -17,13 +17,9 @@ from tests.support.factories import (
     EndorsementFactory,
     PartnerFactory,
 )
+from tests.support.files import image_bytes
+from tests.support.files import upload_logo as upload
 from tests.support.web import link_in, post, sign_in
-
-
-def image_bytes(fmt: str, size=(800, 300), color=(47, 111, 98)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, format=fmt)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -32,17 +28,6 @@ def admin(client):
     account = AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner.id, name="Ana")
     sign_in(client, account.email)
     return account
-
-
-def upload(client, data: bytes, filename: str, **fields):
-    form = {
-        "mission": "Hope for families.",
-        "website": "https://hope.example.org",
-        "csrf_token": csrf_token(client, "/portal/profile"),
-        **fields,
-    }
-    form["new_logo"] = (io.BytesIO(data), filename)
-    return client.post("/portal/profile", data=form, content_type="multipart/form-data")
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import time
 
 import pytest
@@ -12,9 +11,9 @@ from campaign.extensions import db
 from campaign.models import ImportStatus, Target, TargetImport, TargetList
 from tests.conftest import csrf_token
 from tests.support.factories import AccountFactory, TargetFactory
+from tests.support.files import TARGETS_HEADER as HEADER
+from tests.support.files import upload_targets as upload
 from tests.support.web import sign_in
-
-HEADER = "name,title,office,email,state,district\n"
 
 
 @pytest.fixture
@@ -22,18 +21,6 @@ def coordinator(client):
     account = AccountFactory(email="kim@coalition.example.org")
     sign_in(client, account.email)
     return account
-
-
-def upload(client, content: bytes, filename="targets.csv", list_name=""):
-    return client.post(
-        "/console/targets/import",
-        data={
-            "file": (io.BytesIO(content), filename),
-            "list_name": list_name,
-            "csrf_token": csrf_token(client, "/console/targets/import"),
-        },
-        content_type="multipart/form-data",
-    )
 
 
 def targets() -> int:

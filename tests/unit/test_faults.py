@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
+from flask import Flask
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from campaign.celery import OncePerOutage
@@ -50,19 +51,29 @@ def _record(message: str) -> logging.LogRecord:
 
 
 def test_an_outage_is_logged_once_and_again_after_the_broker_came_back():
-    once = OncePerOutage(failure="consumer: Cannot connect to", recovery="Connected to")
+    once = OncePerOutage(failure="consumer: Cannot connect to", lost="consumer: Connection to")
     cannot = "consumer: Cannot connect to %s: %s.\n%s"
-    assert once.filter(_record(cannot))
+    lost = logging.LogRecord(
+        "celery", logging.WARNING, __file__, 1, "%s (%r)", ("consumer: Connection to", "x"), None
+    )
+    assert once.filter(lost)
+    assert once.down and once.filter(_record(cannot))
     assert not once.filter(_record(cannot))
     assert not once.filter(_record(cannot))
-    assert once.filter(_record("Connected to %s"))
+    once.reset()  # the consumer is connected again
+    assert not once.down
     assert once.filter(_record(cannot))  # a new outage is reported
     assert once.filter(_record("Task %s received"))  # anything else passes
 
 
-def test_the_message_id_is_the_rows_and_the_same_at_every_attempt():
-    created = datetime(2026, 12, 1, 8, 0, 0, 123456, tzinfo=UTC)
-    row = OutboundEmail(id=41, created_at=created)
-    assert outbox.message_key(row) == outbox.message_key(row) == "chorus.41.20261201080000123456"
-    other = OutboundEmail(id=42, created_at=created)
-    assert outbox.message_key(other) != outbox.message_key(row)
+def test_the_message_id_is_the_rows_the_same_at_every_attempt_and_tells_nothing():
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = "one secret"
+    created = datetime(2026, 12, 1, 8, 0, 0, tzinfo=UTC)
+    row, other = OutboundEmail(id=41, created_at=created), OutboundEmail(id=42, created_at=created)
+    with app.app_context():
+        key = outbox.message_key(row)
+        assert key == outbox.message_key(row) != outbox.message_key(other)
+        app.config["SECRET_KEY"] = "another secret"
+        assert outbox.message_key(row) != key  # not guessable from the row id alone
+    assert len(key) == 32 and "2026" not in key

@@ -110,7 +110,8 @@ def reset_password(token: str) -> Page:
 def accept_invitation(token: str) -> Page:
     try:
         invitation = account_tokens.peek(TokenPurpose.INVITATION, token)
-    except account_tokens.TokenInvalid as exc:
+        accounts.check_invitation(invitation)
+    except (account_tokens.TokenInvalid, accounts.InvitationVoid) as exc:
         return _link_problem(exc, None, None)
     form = AcceptInvitationForm()
     if form.is_submitted():
@@ -122,7 +123,7 @@ def accept_invitation(token: str) -> Page:
             account = accounts.accept_invitation(
                 token, form.name.data, form.password.data, request.remote_addr
             )
-        except account_tokens.TokenInvalid as exc:
+        except (account_tokens.TokenInvalid, accounts.InvitationVoid) as exc:
             return _link_problem(exc, None, None)
         except accounts.AccountError as exc:
             return _link_problem(exc, url_for("auth.sign_in"), "Sign in")

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -14,9 +14,10 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.widgets import HiddenInput
 
-from campaign.web.fields import ChorusForm, ReadableText, check_website, strip
+from campaign.web.fields import MAX_ID, ChorusForm, ReadableText, check_website, strip
 
 ROLE_CHOICES = [
     SelectChoice("partner_member", "Member"),
@@ -95,5 +96,11 @@ class CoSignForm(ChorusForm):
         validators=[DataRequired("Confirm that the signatory is authorized to sign.")],
     )
     # The version the partner read; a newer one must be read before it can be signed.
-    version = HiddenField()
+    version = IntegerField(
+        widget=HiddenInput(),
+        validators=[
+            InputRequired("Reload the letter and co-sign again."),
+            NumberRange(min=1, max=MAX_ID, message="Reload the letter and co-sign again."),
+        ],
+    )
     submit = SubmitField("Co-sign the letter")

@@ -61,7 +61,8 @@ def co_sign(letter_id: int) -> Page:
     letter = _visible(letter_id)
     form = CoSignForm()
     if not form.validate():
-        return _page(letter, form, status=400)
+        refused = form.version.errors[0] if form.version.errors else None
+        return _page(letter, form, refused=refused, status=400)
     try:
         letters.co_sign(
             current_actor(),
@@ -70,7 +71,7 @@ def co_sign(letter_id: int) -> Page:
             form.signatory_name.data,
             form.signatory_title.data,
             form.authorized.data,
-            int(form.version.data) if (form.version.data or "").isdigit() else None,
+            form.version.data,
         )
     except letters.LetterError as exc:
         return _page(letter, form, refused=str(exc), status=409)

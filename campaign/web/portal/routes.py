@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from campaign.extensions import db
-from campaign.models import Account, Campaign, Partner, Role
+from campaign.models import Account, Campaign, CampaignStatus, Partner, Role
 from campaign.services import accounts, partners
 from campaign.services.campaigns import open_campaigns
 from campaign.services.emails import InvalidEmail
@@ -59,8 +59,10 @@ def endorse(campaign_id: int) -> Page:
 @bp.route("/campaigns/<int:campaign_id>/withdraw", methods=["GET", "POST"])
 @partner_required(admin=True)
 def withdraw(campaign_id: int) -> Page:
-    """GET asks for confirmation; POST withdraws."""
-    campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    """GET asks for confirmation; POST withdraws. Drafts are nobody's business yet."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.status == CampaignStatus.DRAFT:
+        abort(404)
     if request.method == "GET":
         return render_template("portal/confirm_withdraw.html", campaign=campaign)
     try:

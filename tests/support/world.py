@@ -1,0 +1,107 @@
+"""One of everything, and every route of the app, for tests that walk the whole app as
+every kind of person."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from campaign.extensions import db
+from campaign.models import (
+    JointLetter,
+    LetterStatus,
+    LetterVersion,
+    PartnerApplication,
+    PartnerStatus,
+    Role,
+    TargetImport,
+)
+from campaign.models._types import utcnow
+from tests.support.factories import (
+    AccountFactory,
+    CampaignFactory,
+    PartnerFactory,
+    TargetFactory,
+)
+
+PERSONAS = ["anonymous", "member_a", "admin_a", "admin_b", "suspended_admin", "coordinator"]
+# Signing in and out change who is asking; they have tests of their own.
+SKIPPED = {"auth.sign_in", "auth.sign_out"}
+
+
+def build_world() -> tuple[dict, dict]:
+    """A campaign, partners A, B and a suspended one, an account per persona, an application,
+    an import and an open letter; returns the accounts and the values for every route's
+    arguments."""
+    campaign = CampaignFactory()
+    partner_a, partner_b = PartnerFactory(), PartnerFactory()
+    suspended = PartnerFactory(status=PartnerStatus.SUSPENDED)
+    accounts = {
+        "member_a": AccountFactory(role=Role.PARTNER_MEMBER, partner_id=partner_a.id),
+        "admin_a": AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner_a.id),
+        "admin_b": AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner_b.id),
+        "suspended_admin": AccountFactory(role=Role.PARTNER_ADMIN, partner_id=suspended.id),
+        "coordinator": AccountFactory(role=Role.COORDINATOR),
+    }
+    application = PartnerApplication(
+        organization_name="Applicant",
+        website="https://applicant.example.org",
+        website_key="applicant.example.org",
+        description="d",
+        focus_areas=["youth"],
+        states_served=["CA"],
+        constituency_size="under-1k",
+        contact_name="C",
+        contact_title="T",
+        contact_email="c@applicant.example.org",
+        contact_email_key="c@applicant.example.org",
+        statement_version="2026-11",
+        agreed_at=db.func.now(),
+    )
+    target_import = TargetImport(filename="t.csv", content="name,title,office,email\n")
+    letter = JointLetter(
+        slug="open-letter",
+        title="Open letter",
+        status=LetterStatus.OPEN,
+        deadline=utcnow() + timedelta(days=7),
+        targets=[TargetFactory()],
+    )
+    letter.versions.append(LetterVersion(number=1, body="Dear Senator,"))
+    db.session.add_all([application, target_import, letter])
+    db.session.commit()
+    values = {
+        "slug": campaign.slug,
+        "token": "t" * 43,
+        "application_id": application.id,
+        "partner_id": partner_a.id,
+        "campaign_id": campaign.id,
+        "change": "suspend",
+        "filename": "css/chorus.css",
+        "member_id": accounts["member_a"].id,
+        "import_id": target_import.id,
+        "letter_id": letter.id,
+        "target_id": letter.targets[0].id,
+        "letter_slug": letter.slug,
+        "partner_slug": partner_a.slug,
+    }
+    return accounts, values
+
+
+def routes(app: Flask, values: dict) -> list[tuple[str, str, str]]:
+    """Every route of the app but signing in and out: (endpoint, method, url)."""
+    found = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint in SKIPPED:
+                continue
+            args = {arg: values[arg] for arg in rule.arguments}
+            if rule.endpoint.startswith("public.partner_"):
+                args["slug"] = values["partner_slug"]
+            if rule.endpoint == "public.letter_page":
+                args["slug"] = values["letter_slug"]
+            url = app.url_map.bind("localhost").build(rule.endpoint, args)
+            for method in ("GET", "POST"):
+                if method in rule.methods:
+                    found.append((rule.endpoint, method, url))
+    return found
