@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,18 +12,16 @@ from campaign.models import (
     CampaignStatus,
     CoSignature,
     JointLetter,
-    LetterStatus,
-    LetterVersion,
     PartnerStatus,
     Role,
     Target,
 )
-from campaign.models._types import utcnow
 from campaign.services import accounts
 from campaign.services.audit import Actor
 from tests.conftest import csrf_token, make_app
-from tests.support.factories import AccountFactory, CampaignFactory, PartnerFactory, TargetFactory
+from tests.support.factories import AccountFactory, CampaignFactory, PartnerFactory
 from tests.support.files import TARGETS_HEADER, upload_targets
+from tests.support.letters import co_signed_as, open_letter
 from tests.support.web import link_in, post, sign_in
 
 
@@ -42,28 +38,8 @@ def admin(client, partner):
 
 
 def open_letter_with_signature(partner) -> JointLetter:
-    letter = JointLetter(
-        slug="fund-research",
-        title="Fund research",
-        status=LetterStatus.OPEN,
-        deadline=utcnow() + timedelta(days=5),
-        targets=[TargetFactory()],
-        opened_at=utcnow(),
-    )
-    letter.versions.append(LetterVersion(number=1, body="Dear Senator,"))
-    db.session.add(letter)
-    db.session.flush()
-    db.session.add(
-        CoSignature(
-            letter_id=letter.id,
-            partner_id=partner.id,
-            version=1,
-            signatory_name="Ana Ruiz",
-            signatory_title="Director",
-            authorized=True,
-        )
-    )
-    db.session.commit()
+    letter = open_letter()
+    co_signed_as(letter, partner)
     return letter
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from campaign.extensions import db
-from campaign.models import CoSignature, JointLetter, LetterStatus, LetterVersion, Role
+from campaign.models import CoSignature, JointLetter, LetterStatus, LetterVersion, Partner, Role
 from campaign.models._types import utcnow
 from tests.support.factories import AccountFactory, PartnerFactory, TargetFactory
 
@@ -35,6 +35,11 @@ def co_signed_by(letter: JointLetter, name: str, admin_email: str) -> None:
     """A partner whose admin is admin_email has co-signed the letter's first version."""
     partner = PartnerFactory(name=name, website="https://hope.example.org")
     AccountFactory(email=admin_email, role=Role.PARTNER_ADMIN, partner_id=partner.id)
+    co_signed_as(letter, partner)
+
+
+def co_signed_as(letter: JointLetter, partner: Partner) -> None:
+    """The partner has co-signed the letter's first version."""
     db.session.add(
         CoSignature(
             letter_id=letter.id,
