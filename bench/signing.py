@@ -131,6 +131,8 @@ def main() -> None:
         "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "BASE_URL": "http://127.0.0.1",
         "SECRET_KEY": "bench-only-secret",
+        # The load comes from this machine: its signatures are not held.
+        "SIGN_LIMIT_ALLOW": "127.0.0.0/8",
     }
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")

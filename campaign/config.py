@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,14 @@ def _engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("postgresql"):
         options["connect_args"] = {"connect_timeout": 5}  # an unreachable host fails fast
     return options
+
+
+def _networks(raw: str) -> list[IPv4Network | IPv6Network]:
+    """Comma-separated addresses or networks (203.0.113.7, 198.51.100.0/24, 2001:db8::/32)."""
+    try:
+        return [ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ValueError(f"SIGN_LIMIT_ALLOW: {exc}") from exc
 
 
 def _secret_key() -> str:
@@ -81,6 +90,12 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # Where services.throttle counts sign-in attempts.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Signatures from one address beyond these are held: stored, not counted, no email
+        # sent, until a coordinator releases them (0 turns a limit off). Addresses and
+        # networks in SIGN_LIMIT_ALLOW (comma-separated, e.g. a partner's office) never are.
+        "SIGN_LIMIT_PER_MINUTE": int(env.get("SIGN_LIMIT_PER_MINUTE", "10")),
+        "SIGN_LIMIT_PER_HOUR": int(env.get("SIGN_LIMIT_PER_HOUR", "100")),
+        "SIGN_LIMIT_ALLOW": _networks(env.get("SIGN_LIMIT_ALLOW", "")),
         # Signed-in sessions end after this long without a request (idle timeout).
         "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_IDLE_MINUTES", "30")) * 60,
     }

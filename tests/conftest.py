@@ -86,6 +86,9 @@ def make_app(database_url: str, smtp_url: str, **overrides: Any) -> Flask:
         "BASE_URL": "http://chorus.test",
         "COUNT_REFRESH_SECONDS": 0.0,
         "PAGE_CACHE_SECONDS": 0.0,
+        # Every test signs from 127.0.0.1; the tests of holding set their own limits.
+        "SIGN_LIMIT_PER_MINUTE": 0,
+        "SIGN_LIMIT_PER_HOUR": 0,
     }
     config.update(overrides)
     app = create_app(config)

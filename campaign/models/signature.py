@@ -32,6 +32,12 @@ class Signature(db.Model):
             postgresql_where=text("confirmed_at IS NOT NULL"),
             sqlite_where=text("confirmed_at IS NOT NULL"),
         ),
+        Index(
+            "ix_signatures_held",
+            "held_address",
+            postgresql_where=text("held_at IS NOT NULL"),
+            sqlite_where=text("held_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,4 +57,8 @@ class Signature(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the one "you already signed" email has been queued.
     duplicate_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Held: one of many from the same address (see services.holds). Not emailed, so never
+    # confirmed or counted, until a coordinator releases it. The address is kept only then.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_address: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from campaign.extensions import db
 from campaign.models import Account, AccountToken, Partner, PartnerStatus, Role, TokenPurpose
 from campaign.models._types import utcnow
-from campaign.services import account_tokens, audit, dispatcher, outbox
+from campaign.services import account_tokens, audit, dispatcher, outbox, throttle
 from campaign.services.audit import Actor
 from campaign.services.emails import check_email
 from campaign.services.links import external_url
@@ -124,6 +124,10 @@ def invite(
     dispatcher.dispatch([email_row])
 
 
+# However often it is asked for, one account gets at most this many reset emails.
+RESET_EMAILS = "3/hour"
+
+
 class InvitationVoid(AccountError):
     """The invitation can no longer be accepted, whatever the invitee does."""
 
@@ -203,6 +207,9 @@ def request_password_reset(email: str) -> None:
     """Email a reset link if the address has an active account. Says nothing either way."""
     account = account_by_email(email.strip())
     if account is None or not account.is_active:
+        return
+    if not throttle.allow(RESET_EMAILS, "reset-email", account.email):
+        log.info("password reset for account %s not sent: %s already", account.id, RESET_EMAILS)
         return
     token = account_tokens.issue(TokenPurpose.PASSWORD_RESET, account.email, account_id=account.id)
     email_row = outbox.queue_email(

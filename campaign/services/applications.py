@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from campaign.extensions import db
 from campaign.models import Account, ApplicationStatus, Partner, PartnerApplication, Role
 from campaign.models._types import utcnow
-from campaign.services import dispatcher, outbox
+from campaign.services import dispatcher, outbox, throttle
 from campaign.services.emails import normalize_email
 from campaign.services.statement import STATEMENT_VERSION
 
@@ -45,6 +45,12 @@ PENDING_MESSAGE = (
 )
 
 
+# Emails an application causes, at most: acknowledgements to one contact address, and
+# notices to the coordinators (each of whom gets one per application).
+ACKNOWLEDGEMENTS = "3/day"
+COORDINATOR_NOTICES = "10/hour"
+
+
 def apply_to_partner(request: ApplicationRequest) -> PartnerApplication:
     """Record an application and queue the acknowledgement to the applicant and a notice to
     every coordinator. Refused while another application for the same website or contact
@@ -73,17 +79,21 @@ def apply_to_partner(request: ApplicationRequest) -> PartnerApplication:
         db.session.rollback()
         _refuse_if_pending(site, contact)
         raise
-    emails = [
-        outbox.queue_email(
-            "application_received",
-            request.contact_email,
-            {"contact_name": request.contact_name, "organization_name": request.organization_name},
-        )
-    ]
-    for (coordinator,) in db.session.execute(
-        select(Account.email).where(Account.role == Role.COORDINATOR)
-    ):
+    emails = []
+    if throttle.allow(ACKNOWLEDGEMENTS, "application-ack", contact):
         emails.append(
+            outbox.queue_email(
+                "application_received",
+                request.contact_email,
+                {
+                    "contact_name": request.contact_name,
+                    "organization_name": request.organization_name,
+                },
+            )
+        )
+    # Coordinators hear of the first few each hour; the console lists every one.
+    if throttle.allow(COORDINATOR_NOTICES, "application-notice", "coordinators"):
+        emails += [
             outbox.queue_email(
                 "application_notice",
                 coordinator,
@@ -94,7 +104,10 @@ def apply_to_partner(request: ApplicationRequest) -> PartnerApplication:
                     "contact_email": request.contact_email,
                 },
             )
-        )
+            for coordinator in db.session.scalars(
+                select(Account.email).where(Account.role == Role.COORDINATOR)
+            )
+        ]
     db.session.commit()
     dispatcher.dispatch(emails)
     return application

@@ -9,13 +9,14 @@ from functools import cache
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy import Insert, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from campaign.extensions import db
 from campaign.models import Campaign, Signature
 from campaign.models._types import utcnow
-from campaign.services import dispatcher, outbox
+from campaign.services import audit, dispatcher, holds, outbox
+from campaign.services.audit import Actor
 from campaign.services.emails import normalize_email
 from campaign.services.links import external_url
 from campaign.services.places import state_for_zip
@@ -54,15 +55,19 @@ class Confirmation(enum.Enum):
     UNKNOWN = "unknown"
 
 
-def sign_petition(campaign: Signable, request: SignatureRequest) -> None:
+def sign_petition(
+    campaign: Signable, request: SignatureRequest, address: str | None = None
+) -> None:
     """Record a signature and queue its confirmation email. A second signature with the same
     normalized email changes nothing and gets at most one "you already signed" email; the
-    caller shows both the same page."""
+    caller shows both the same page. One of too many from the same address (see holds) is
+    held: stored, no email, not counted, until a coordinator releases it."""
     if not campaign.is_open:
         raise CampaignNotOpen(f"campaign {campaign.slug} is not open for signatures")
     normalized = normalize_email(request.email)
     token, token_hash = new_token()
     now = utcnow()
+    held = holds.should_hold(address)
     new_id = (
         db.session.connection()
         .execute(
@@ -80,13 +85,18 @@ def sign_petition(campaign: Signable, request: SignatureRequest) -> None:
                     "token_hash": token_hash,
                     "token_expires_at": now + _ttl(),
                     "created_at": now,
+                    "held_at": now if held else None,
+                    "held_address": address if held else None,
                 }
             )
         )
         .scalar()
     )
-    if new_id is not None:
-        email: dispatcher.QueuedEmail | None = _queue_confirmation(campaign, request, token)
+    email: dispatcher.QueuedEmail | None = None
+    if held:
+        pass  # nobody is emailed because of a held signature, not even about a repeat
+    elif new_id is not None:
+        email = _queue_confirmation(campaign, request, token)
     else:
         email = _queue_duplicate_notice(campaign, request, normalized)
     db.session.commit()
@@ -120,6 +130,7 @@ def _queue_duplicate_notice(
             Signature.campaign_id == campaign.id,
             Signature.email_normalized == normalized,
             Signature.duplicate_notice_at.is_(None),
+            Signature.held_at.is_(None),  # a held one waits for a coordinator
         )
         .values(duplicate_notice_at=utcnow())
         .returning(Signature.id, Signature.confirmed_at)
@@ -139,6 +150,51 @@ def _queue_duplicate_notice(
             "ttl_hours": current_app.config["CONFIRMATION_TTL_HOURS"],
         },
     )
+
+
+def release_held(actor: Actor, address: str) -> int:
+    """Let an address's held signatures through: each signer gets the confirmation email
+    they would have had (with a fresh link), and counts once confirmed."""
+    rows = list(
+        db.session.scalars(
+            select(Signature)
+            .where(Signature.held_address == address, Signature.held_at.is_not(None))
+            .with_for_update()
+        )
+    )
+    campaigns = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Campaign).where(Campaign.id.in_({s.campaign_id for s in rows}))
+        )
+    }
+    emails = [
+        _queue_confirmation(
+            campaigns[s.campaign_id],
+            SignatureRequest(s.full_name, s.email, s.postal_code),
+            _rotate_token(s.id),
+        )
+        for s in rows
+    ]
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id.in_([s.id for s in rows]))
+        .values(held_at=None, held_address=None)
+    )
+    audit.record(actor, "signatures.release", "address", None, address=address, count=len(rows))
+    db.session.commit()
+    dispatcher.dispatch(emails)
+    return len(rows)
+
+
+def discard_held(actor: Actor, address: str) -> int:
+    """Delete an address's held signatures: nobody was emailed, nothing was counted."""
+    removed = db.session.execute(
+        delete(Signature).where(Signature.held_address == address, Signature.held_at.is_not(None))
+    ).rowcount
+    audit.record(actor, "signatures.discard", "address", None, address=address, count=removed)
+    db.session.commit()
+    return removed
 
 
 def signature_for_token(token: str) -> Signature | None:

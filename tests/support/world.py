@@ -77,6 +77,7 @@ def build_world() -> tuple[dict, dict]:
         "partner_id": partner_a.id,
         "campaign_id": campaign.id,
         "change": "suspend",
+        "action": "release",
         "filename": "css/chorus.css",
         "member_id": accounts["member_a"].id,
         "import_id": target_import.id,

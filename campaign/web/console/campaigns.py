@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from campaign.extensions import db
 from campaign.models import Campaign
-from campaign.services import counts, letters, petitions
+from campaign.services import counts, holds, letters, petitions
 from campaign.services.campaigns import set_targets
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
@@ -21,7 +21,9 @@ from campaign.web.console.forms import CampaignTargetsForm, ResponseForm
 def campaign_list() -> str:
     campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.created_at.desc())))
     counts.refresh_stale_counts(campaigns)
-    return render_template("console/campaigns.html", campaigns=campaigns)
+    return render_template(
+        "console/campaigns.html", campaigns=campaigns, held=holds.held_by_campaign()
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>/deliver", methods=["GET", "POST"])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from campaign.services import applications
+from campaign.services import applications, throttle
 from campaign.services.statement import STATEMENT
 from campaign.web.public import bp
 from campaign.web.public.forms import ApplicationForm
@@ -16,6 +16,8 @@ def how_to_partner() -> str | Response | tuple[str, int]:
     form = ApplicationForm()
     refusal = None
     if form.is_submitted():
+        if not throttle.allow(APPLICATIONS_PER_ADDRESS, "apply", request.remote_addr or ""):
+            abort(429)
         if form.validate():
             try:
                 applications.apply_to_partner(
@@ -33,6 +35,9 @@ def how_to_partner() -> str | Response | tuple[str, int]:
         return page, 409 if refusal else 400
     return render_template("public/partner.html", form=form, statement=STATEMENT)
 
+
+# Applications one address may send (each emails the contact and every coordinator).
+APPLICATIONS_PER_ADDRESS = "5/hour"
 
 APPLICATION_FIELDS = (
     "organization_name",

@@ -92,6 +92,7 @@ def sign(slug: str) -> Response | tuple[str, int]:
                 consent_updates=form.consent_updates.data,
                 show_publicly=form.show_publicly.data,
             ),
+            request.remote_addr,
         )
     except signing.CampaignNotOpen:
         return _full_page(
