@@ -96,9 +96,11 @@ def register_blueprints(app: Flask) -> None:
 def register_template_globals(app: Flask) -> None:
     from campaign.services.markup import render_markdown
     from campaign.services.places import state_name
+    from campaign.web.templating import takes_focus
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["state_name"] = state_name
+    app.jinja_env.globals["takes_focus"] = takes_focus
 
     @app.context_processor
     def coalition() -> dict[str, str]:
