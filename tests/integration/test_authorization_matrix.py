@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.conftest import csrf_token
-from tests.support.web import sign_in
-from tests.support.world import PERSONAS, build_world, routes
+from tests.support.world import PERSONAS, build_world, signed_in_as
 
 ADMIN_ONLY = {
     "portal.endorse",
@@ -50,11 +48,7 @@ def world(app: Flask):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_route_as_every_persona(app, client, world, persona):
-    accounts, values = world
-    if persona != "anonymous":
-        assert sign_in(client, accounts[persona].email).status_code == 303
-    token = csrf_token(client, "/partner")
-    walked = routes(app, values)
+    token, walked = signed_in_as(app, client, world, persona)
     assert {"console.approve", "portal.endorse", "public.sign", "auth.account_settings"} <= {
         endpoint for endpoint, _, _ in walked
     }

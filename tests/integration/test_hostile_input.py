@@ -18,7 +18,7 @@ from tests.conftest import csrf_token, in_context, make_app
 from tests.support.factories import AccountFactory, PartnerFactory, TargetFactory
 from tests.support.files import image_bytes, upload_logo
 from tests.support.web import post, sign_in
-from tests.support.world import PERSONAS, build_world, routes
+from tests.support.world import PERSONAS, build_world, signed_in_as
 
 NUL = "a\x00b"
 
@@ -146,11 +146,7 @@ HOSTILE = {"nul": NUL, "huge": "9" * 30, "overlong": "x" * 5000, "wrong type": "
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_route_as_every_persona_with_hostile_values(app, client, world, persona):
-    accounts, values = world
-    if persona != "anonymous":
-        assert sign_in(client, accounts[persona].email).status_code == 303
-    token = csrf_token(client, "/partner")
-    walked = routes(app, values)
+    token, walked = signed_in_as(app, client, world, persona)
     fields = form_fields()
     assert len(fields) > 30
     for endpoint, method, url in walked:

@@ -106,3 +106,15 @@ def routes(app: Flask, values: dict) -> list[tuple[str, str, str]]:
                 if method in rule.methods:
                     found.append((rule.endpoint, method, url))
     return found
+
+
+def signed_in_as(app: Flask, client, world: tuple[dict, dict], persona: str):  # type: ignore[no-untyped-def]
+    """Sign client in as persona (anonymous stays signed out); returns a form token for its
+    session and every route to walk."""
+    from tests.conftest import csrf_token
+    from tests.support.web import sign_in
+
+    accounts, values = world
+    if persona != "anonymous":
+        assert sign_in(client, accounts[persona].email).status_code == 303
+    return csrf_token(client, "/partner"), routes(app, values)
