@@ -55,8 +55,11 @@ class HeldAddress:
     last: datetime
 
 
-def held_addresses() -> list[HeldAddress]:
-    """Addresses with held signatures, the busiest first."""
+def held_addresses(address: str | None = None) -> list[HeldAddress]:
+    """Addresses with held signatures, the busiest first (or only address, when given)."""
+    held = [Signature.held_at.is_not(None)]
+    if address is not None:
+        held.append(Signature.held_address == address)
     rows = db.session.execute(
         select(
             Signature.held_address,
@@ -64,21 +67,21 @@ def held_addresses() -> list[HeldAddress]:
             func.min(Signature.held_at),
             func.max(Signature.held_at),
         )
-        .where(Signature.held_at.is_not(None))
+        .where(*held)
         .group_by(Signature.held_address)
         .order_by(func.count().desc())
     ).all()
     titles: dict[str, set[str]] = {}
-    for address, title in db.session.execute(
+    for found, title in db.session.execute(
         select(Signature.held_address, Campaign.title)
         .join(Campaign, Campaign.id == Signature.campaign_id)
-        .where(Signature.held_at.is_not(None))
+        .where(*held)
         .distinct()
     ):
-        titles.setdefault(address, set()).add(title)
+        titles.setdefault(found, set()).add(title)
     return [
-        HeldAddress(address, n, sorted(titles.get(address, ())), first, last)
-        for address, n, first, last in rows
+        HeldAddress(found, n, sorted(titles.get(found, ())), first, last)
+        for found, n, first, last in rows
     ]
 
 

@@ -92,13 +92,14 @@ def sign_petition(
         )
         .scalar()
     )
+    # Nobody is emailed because of a held signature, not even about a repeat.
     email: dispatcher.QueuedEmail | None = None
-    if held:
-        pass  # nobody is emailed because of a held signature, not even about a repeat
-    elif new_id is not None:
-        email = _queue_confirmation(campaign, request, token)
-    else:
-        email = _queue_duplicate_notice(campaign, request, normalized)
+    if not held:
+        email = (
+            _queue_confirmation(campaign, request, token)
+            if new_id is not None
+            else _queue_duplicate_notice(campaign, request, normalized)
+        )
     db.session.commit()
     if email is not None:
         dispatcher.dispatch([email])

@@ -26,7 +26,7 @@ def decide_held(action: str) -> Page | Response:
     address = request.values.get("address", "")
     if action not in ACTIONS:
         abort(404)
-    found = next((a for a in holds.held_addresses() if a.address == address), None)
+    found = next(iter(holds.held_addresses(address)), None)
     if found is None:
         flash("Nothing from that address is held (any more).")
         return redirect(url_for("console.held"), 303 if request.method == "POST" else 302)
