@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# A scratch database for `flask db check` (models and migrations agree).
+SCHEMA_DB := $(CURDIR)/instance/schema-check.db
 
-.PHONY: run test lint bench bench-faults
+.PHONY: run test check bench bench-faults
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,14 +20,20 @@ run: $(STAMP)
 	$(BIN)/flask --app wsgi seed-demo
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-## Set up and run the whole test suite (lint, unit, integration, browser).
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+## Set up and run the whole test suite (lint, types, import contract, schema, then the tests).
+test: $(STAMP) check
 	$(BIN)/pytest
 
-lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+## The static checks: ruff, mypy, the import contract, and models agreeing with migrations.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	rm -f $(SCHEMA_DB)
+	DATABASE_URL=sqlite:///$(SCHEMA_DB) $(BIN)/flask --app wsgi db upgrade
+	DATABASE_URL=sqlite:///$(SCHEMA_DB) $(BIN)/flask --app wsgi db check
+	rm -f $(SCHEMA_DB)
 
 ## Load benchmark against PostgreSQL, Redis, gunicorn and a worker (see the README).
 bench: $(STAMP)

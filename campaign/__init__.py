@@ -58,19 +58,34 @@ def configure_logging(app: Flask) -> None:
         )
 
 
+def register_models() -> None:
+    """Import every feature's models, so the metadata (and Alembic) knows every table."""
+    from campaign.accounts import models as _accounts  # noqa: F401
+    from campaign.campaigns import models as _campaigns  # noqa: F401
+    from campaign.core import audit as _audit  # noqa: F401
+    from campaign.deliveries import models as _deliveries  # noqa: F401
+    from campaign.letters import models as _letters  # noqa: F401
+    from campaign.mail import models as _mail  # noqa: F401
+    from campaign.partners import models as _partners  # noqa: F401
+    from campaign.targets import models as _targets  # noqa: F401
+
+
 def register_extensions(app: Flask) -> None:
-    import campaign.models  # noqa: F401  (every model known to the metadata and to Alembic)
+    register_models()
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    from campaign.mail import dispatcher
+
+    dispatcher.install()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to see that page."
 
-    from campaign.models import Account
+    from campaign.accounts.models import Account
 
     @login_manager.user_loader
     def load_account(session_id: str) -> Account | None:
@@ -94,8 +109,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_globals(app: Flask) -> None:
-    from campaign.services.markup import render_markdown
-    from campaign.services.places import state_name
+    from campaign.core.markup import render_markdown
+    from campaign.core.places import state_name
     from campaign.web.templating import takes_focus
 
     app.jinja_env.filters["markdown"] = render_markdown

@@ -11,7 +11,7 @@ from kombu.exceptions import OperationalError
 from sqlalchemy.exc import DBAPIError
 
 from campaign.config import WORKER_SETTINGS
-from campaign.services import database
+from campaign.core import db as database
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,21 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
     app.extensions["celery"] = celery_app
-    import campaign.tasks  # noqa: F401  (registers the shared tasks)
-
+    register_tasks(celery_app)
     return celery_app
+
+
+def register_tasks(celery_app: Celery) -> None:
+    """Import every feature's tasks (registering them) and schedule the periodic ones."""
+    from campaign.accounts import tasks as _accounts  # noqa: F401
+    from campaign.letters import tasks as letters
+    from campaign.mail import tasks as mail
+    from campaign.targets import tasks as _targets  # noqa: F401
+
+    celery_app.conf.beat_schedule = {
+        "relay-outbox": {"task": mail.relay_outbox.name, "schedule": 10.0},
+        "letter-reminders": {"task": letters.send_reminders.name, "schedule": 3600.0},
+    }
 
 
 def configure_workers(celery_app: Celery) -> None:
@@ -129,7 +141,11 @@ class Scheduler(PersistentScheduler):
             self.apply_async(entry, producer=producer, advance=False)
         except SchedulingError as exc:
             cause = exc.__cause__ or exc.__context__  # Celery re-raises without "from"
-            if isinstance(cause, (OperationalError, *self.connection.connection_errors)):
+            lost: tuple[type[Exception], ...] = (
+                OperationalError,
+                *self.connection.connection_errors,
+            )
+            if isinstance(cause, lost):
                 self._lost(cause)
             else:
                 log.exception("beat: due task %s (%s) could not be sent", entry.name, entry.task)

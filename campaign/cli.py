@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from campaign.services import accounts, demo, outbox
-from campaign.services.emails import InvalidEmail
+from campaign import demo
+from campaign.accounts import services as accounts
+from campaign.core.addresses import InvalidEmail
+from campaign.mail import outbox
 
 
 def register_commands(app: Flask) -> None:
@@ -24,7 +26,7 @@ def register_commands(app: Flask) -> None:
         """Create a coordinator account."""
         try:
             account = accounts.create_coordinator(email, password, name)
-        except (accounts.AccountError, InvalidEmail) as exc:
+        except (accounts.AccountRefused, InvalidEmail) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Coordinator {account.email} created.")
 

@@ -105,18 +105,6 @@ def celery_settings(redis_url: str | None) -> dict[str, Any]:
     """Celery on Redis when REDIS_URL is set; otherwise every task runs in-process."""
     common: dict[str, Any] = {
         "task_default_queue": "default",
-        "task_routes": {
-            "campaign.tasks.mail.send_transactional": {"queue": "mail.transactional"},
-            "campaign.tasks.mail.send_bulk": {"queue": "mail.bulk"},
-            "campaign.tasks.accounts.send_password_reset": {"queue": "mail.transactional"},
-        },
-        "beat_schedule": {
-            "relay-outbox": {"task": "campaign.tasks.mail.relay_outbox", "schedule": 10.0},
-            "letter-reminders": {
-                "task": "campaign.tasks.letters.send_reminders",
-                "schedule": 3600.0,
-            },
-        },
         "worker_prefetch_multiplier": 1,
         # A send in progress when the broker goes away finishes: cancelling it would leave
         # its outcome unknown (Celery 6 changes this default, so it is set here).

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from campaign import config, create_app
 from campaign.extensions import db
-from campaign.services import dispatcher
+from campaign.mail import dispatcher
 from tests.support import services
 from tests.support.processes import CeleryProcess
 from tests.support.smtp import Mailbox, start_smtp_server

@@ -9,8 +9,8 @@ from typing import Any
 from flask import abort, request
 from flask_login import current_user, login_required
 
-from campaign.models import Account, Role
-from campaign.services.audit import Actor
+from campaign.accounts.models import Account, Role
+from campaign.core.audit import Actor
 
 
 def coordinator_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,5 +42,5 @@ def partner_required(admin: bool = False) -> Callable[[Callable[..., Any]], Call
 
 
 def current_actor() -> Actor:
-    account: Account = current_user._get_current_object()  # type: ignore[attr-defined]
+    account: Account = current_user._get_current_object()
     return Actor(account.id, request.remote_addr)

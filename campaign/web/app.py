@@ -13,8 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from campaign.core import db as database
 from campaign.extensions import db
-from campaign.services import database
 
 log = logging.getLogger(__name__)
 

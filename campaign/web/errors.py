@@ -10,8 +10,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from campaign.core import db as database
+from campaign.core.errors import Refused
 from campaign.extensions import db, login_manager
-from campaign.services import database
 
 # How soon a visitor may try again after the database was unreachable (seconds).
 RETRY_AFTER_SECONDS = 5
@@ -56,7 +57,7 @@ MESSAGES = {
 }
 
 
-def _page(code: int, title: str | None = None, detail: str | None = None):  # type: ignore[no-untyped-def]
+def _page(code: int, title: str | None = None, detail: str | None = None):
     default_title, default_detail = MESSAGES.get(code, MESSAGES[400])
     return (
         render_template(
@@ -71,7 +72,7 @@ def _page(code: int, title: str | None = None, detail: str | None = None):  # ty
 
 def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(error: CSRFError):
         return _page(
             400,
             "This form has expired",
@@ -80,7 +81,7 @@ def register_errorhandlers(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException):
         if error.code is None or error.code >= 500:
             return _page(500)
         title, detail = MESSAGES.get(error.code, (error.name, error.description))
@@ -88,8 +89,15 @@ def register_errorhandlers(app: Flask) -> None:
         allowed = getattr(error, "valid_methods", None)
         return body, code, {"Allow": ", ".join(allowed)} if allowed else {}
 
+    @app.errorhandler(Refused)
+    def refused(error: Refused):
+        """A refusal no view caught: its message on the error page, nothing changed."""
+        with contextlib.suppress(DBAPIError):
+            db.session.rollback()
+        return _page(error.status, "That could not be done", str(error))
+
     @app.errorhandler(DBAPIError)
-    def database_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+    def database_error(error: DBAPIError):
         if not database.connection_failed(error):
             return unexpected_error(error)
         with contextlib.suppress(DBAPIError):
@@ -101,7 +109,7 @@ def register_errorhandlers(app: Flask) -> None:
         return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
+    def unexpected_error(error: Exception):
         with contextlib.suppress(DBAPIError):
             db.session.rollback()
         log.exception("unhandled error", exc_info=error)

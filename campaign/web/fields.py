@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, ValidationError
 
-from campaign.services.text import has_control
+from campaign.core.text import has_control
 
 # The largest id a row can have (PostgreSQL's integer): larger numbers are no row's id.
 MAX_ID = 2**31 - 1

@@ -3,7 +3,7 @@
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from campaign.services import health
+from campaign.core import health
 
 bp = Blueprint("health", __name__)
 

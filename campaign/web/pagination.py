@@ -36,7 +36,9 @@ def paginate(query: Select) -> Page:
     """The page named by ?page= (bad or out-of-range numbers fall back to the nearest)."""
     raw = request.args.get("page", "1")
     number = int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
     number = max(1, min(number, max(1, -(-total // PER_PAGE))))
     items = list(db.session.scalars(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
     return Page(items, number, total)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from campaign.models import Role
+from campaign.accounts.models import Role
 from tests.support.factories import PASSWORD, AccountFactory, PartnerFactory, TargetFactory
 from tests.support.smtp import text_part
 

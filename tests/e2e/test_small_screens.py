@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from campaign.models import Role
+from campaign.accounts.models import Role
 from tests.support.factories import PASSWORD, AccountFactory, CampaignFactory, TargetFactory
 
 PHONE = {"width": 375, "height": 812}

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from campaign.accounts.models import Account, AccountToken, Role
+from campaign.core.db import utcnow
 from campaign.extensions import db
-from campaign.models import Account, AccountToken, Role
-from campaign.models._types import utcnow
 from tests.conftest import csrf_token, empty_tables, make_app
 from tests.support.factories import PASSWORD, AccountFactory, PartnerFactory
 from tests.support.web import link_in, sign_in
@@ -224,7 +224,7 @@ def test_a_new_password_ends_other_sessions_and_voids_other_links(client, app, m
 def test_the_audit_log_records_the_real_client_behind_a_trusted_proxy(app, client, mailbox):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from campaign.models import AuditEvent
+    from campaign.core.audit import AuditEvent
 
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
     account = AccountFactory(email="kim@coalition.example.org")

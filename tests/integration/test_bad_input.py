@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from campaign.campaigns.models import Signature
 from campaign.extensions import db
-from campaign.models import OutboundEmail, Signature
+from campaign.mail.models import OutboundEmail
 from tests.conftest import csrf_token
 from tests.support.factories import CampaignFactory
 

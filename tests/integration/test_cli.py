@@ -1,8 +1,11 @@
 from sqlalchemy import func, select
 
+from campaign.accounts.models import Account, Role
+from campaign.accounts.services import verify_password
+from campaign.campaigns.models import Campaign
 from campaign.extensions import db
-from campaign.models import Account, Campaign, Partner, Role, Target
-from campaign.services.accounts import verify_password
+from campaign.partners.models import Partner
+from campaign.targets.models import Target
 
 
 def test_create_coordinator_stores_an_argon2id_hash(app):

@@ -7,17 +7,12 @@ import re
 import pytest
 from sqlalchemy import func, select, update
 
+from campaign.accounts.models import Account, Role
+from campaign.core.audit import AuditEvent
 from campaign.extensions import db
-from campaign.models import (
-    Account,
-    ApplicationStatus,
-    AuditEvent,
-    OutboundEmail,
-    Partner,
-    PartnerStatus,
-    Role,
-)
-from campaign.services import outbox
+from campaign.mail import outbox
+from campaign.mail.models import OutboundEmail
+from campaign.partners.models import ApplicationStatus, Partner, PartnerStatus
 from tests.conftest import csrf_token
 from tests.support.factories import (
     AccountFactory,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import event, func, select, text
 
+from campaign.campaigns.models import Signature
 from campaign.extensions import db
-from campaign.models import OutboundEmail, Signature
+from campaign.mail.models import OutboundEmail
 from tests.conftest import make_app
 from tests.support.factories import CampaignFactory
 from tests.support.web import sign

@@ -17,11 +17,13 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from campaign import config
+from campaign.campaigns.models import Signature
+from campaign.core.audit import Actor
+from campaign.deliveries import letters as letter_deliveries
 from campaign.extensions import db
-from campaign.models import EmailStatus, OutboundEmail, Signature
-from campaign.services import dispatcher, letters
-from campaign.services.audit import Actor
-from campaign.services.outbox import message_key
+from campaign.mail import dispatcher
+from campaign.mail.models import EmailStatus, OutboundEmail
+from campaign.mail.outbox import message_key
 from tests.conftest import WORKER_ARGS, csrf_token, in_context, make_app, migrate
 from tests.support.factories import AccountFactory, CampaignFactory, TargetFactory, queued_email
 from tests.support.letters import co_signed_by, open_letter
@@ -176,7 +178,7 @@ def test_redis_stopped_under_load_every_email_goes_out_once_and_no_process_exits
     assert client.get("/healthz").json["broker"].startswith("error")
     for i in range(10):
         assert sign(client, campaign, email=f"during{i}@example.org").status_code == 303
-    letters.deliver_letter(Actor(coordinator.id), letter_id)
+    letter_deliveries.deliver_letter(Actor(coordinator.id), letter_id)
     time.sleep(max(0.0, outage_ends - time.monotonic()))
     assert client.get("/healthz").json["broker"].startswith("error")
     tries_in_outage = attempts(retrying.id)
@@ -270,7 +272,7 @@ def test_postgres_restarted_and_stopped_under_load_no_500_and_nothing_lost(
         restart_window = signers.answers[before:]
 
         mailbox.delay = 0.3  # the worker is in the middle of the delivery when PostgreSQL stops
-        letters.deliver_letter(Actor(coordinator.id), letter_id)
+        letter_deliveries.deliver_letter(Actor(coordinator.id), letter_id)
         db.session.remove()
         wait_until(lambda: len(mailbox.messages) >= 2, 15, "the delivery did not start")
         postgres.stop("fast")
@@ -309,7 +311,7 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_every_target_is_mailed(on_
     coordinator = AccountFactory()
     letter_id = deliverable_letter(targets=20)
     mailbox.delay = 0.5  # a kill lands while the server holds a message it has accepted
-    letters.deliver_letter(Actor(coordinator.id), letter_id)
+    letter_deliveries.deliver_letter(Actor(coordinator.id), letter_id)
     wait_until(lambda: len(mailbox.messages) >= 4, 30, "the delivery did not start")
     killed_at = time.monotonic()
     deployment.worker.kill()

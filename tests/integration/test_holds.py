@@ -11,8 +11,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from campaign.accounts.models import Role
+from campaign.campaigns.models import Signature
+from campaign.core.audit import AuditEvent
 from campaign.extensions import db
-from campaign.models import AuditEvent, OutboundEmail, Role, Signature
+from campaign.mail.models import OutboundEmail
 from tests.conftest import in_context, make_app
 from tests.support.factories import AccountFactory, CampaignFactory
 from tests.support.web import APPLICATION, post, sign, sign_in

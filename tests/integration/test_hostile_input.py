@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import func, select, text
 from wtforms.fields.core import UnboundField
 
+from campaign.accounts.models import Role
 from campaign.extensions import db
-from campaign.models import JointLetter, Partner, Role
+from campaign.letters.models import JointLetter
+from campaign.partners.models import Partner
 from campaign.web.fields import ChorusForm
 from tests.conftest import csrf_token, in_context, make_app
 from tests.support.factories import AccountFactory, PartnerFactory, TargetFactory

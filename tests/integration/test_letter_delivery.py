@@ -10,16 +10,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from campaign.accounts.models import Role
+from campaign.campaigns.models import Signature
+from campaign.core.db import utcnow
+from campaign.deliveries.models import LetterDelivery
 from campaign.extensions import db
-from campaign.models import (
-    EmailStatus,
-    LetterDelivery,
-    OutboundEmail,
-    Role,
-    Signature,
-)
-from campaign.models._types import utcnow
-from campaign.services import dispatcher, letters
+from campaign.letters import reminders
+from campaign.mail import dispatcher
+from campaign.mail.models import EmailStatus, OutboundEmail
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,
@@ -168,8 +166,8 @@ def test_partners_that_have_not_co_signed_get_one_reminder(app, mailbox):
     co_signed_by(letter, "Hope Network", "ana@hope.example.org")
     quiet = PartnerFactory(name="Quiet Org")
     AccountFactory(email="admin@quiet.example.org", role=Role.PARTNER_ADMIN, partner_id=quiet.id)
-    assert letters.send_reminders() == 1
-    assert letters.send_reminders() == 0  # once per partner per letter
+    assert reminders.send_reminders() == 1
+    assert reminders.send_reminders() == 0  # once per partner per letter
     [reminder] = mailbox.wait_for("admin@quiet.example.org")
     assert "Reminder: co-sign" in reminder["Subject"]
     assert mailbox.to("ana@hope.example.org") == []
@@ -179,7 +177,7 @@ def test_no_reminder_while_the_deadline_is_far_off(app, mailbox):
     open_letter()  # five days away; reminders go three days before
     quiet = PartnerFactory(name="Quiet Org")
     AccountFactory(email="admin@quiet.example.org", role=Role.PARTNER_ADMIN, partner_id=quiet.id)
-    assert letters.send_reminders() == 0
+    assert reminders.send_reminders() == 0
 
 
 def test_a_petition_goes_to_its_targets_with_counts_by_state_once(coordinator, mailbox, app):

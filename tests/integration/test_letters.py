@@ -7,10 +7,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from campaign.accounts.models import Role
+from campaign.core.db import utcnow
 from campaign.extensions import db
-from campaign.models import JointLetter, LetterStatus, Role, TargetList
-from campaign.models._types import utcnow
-from campaign.services.letters import current_co_signers
+from campaign.letters.co_signing import current_co_signers
+from campaign.letters.models import JointLetter, LetterStatus
+from campaign.targets.models import TargetList
 from tests.support.factories import AccountFactory, PartnerFactory, TargetFactory
 from tests.support.smtp import text_part
 from tests.support.web import post, sign_in

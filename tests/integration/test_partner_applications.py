@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from campaign.accounts.services import create_coordinator
 from campaign.extensions import db
-from campaign.models import ApplicationStatus, OutboundEmail, PartnerApplication
-from campaign.services.accounts import create_coordinator
-from campaign.services.statement import STATEMENT, STATEMENT_VERSION
+from campaign.mail.models import OutboundEmail
+from campaign.partners.models import ApplicationStatus, PartnerApplication
+from campaign.partners.statement import STATEMENT, STATEMENT_VERSION
 from tests.conftest import csrf_token
 from tests.support.factories import PartnerFactory
 from tests.support.smtp import text_part

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from campaign.accounts.models import Role
 from campaign.extensions import db
-from campaign.models import Partner, PartnerStatus, Role
+from campaign.partners.models import Partner, PartnerStatus
 from tests.conftest import csrf_token
 from tests.support.factories import (
     AccountFactory,

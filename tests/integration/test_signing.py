@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from campaign.campaigns.models import CampaignStatus, Signature
+from campaign.core.db import utcnow
 from campaign.extensions import db
-from campaign.models import CampaignStatus, EmailStatus, OutboundEmail, Signature
-from campaign.models._types import utcnow
+from campaign.mail.models import EmailStatus, OutboundEmail
 from tests.conftest import confirm_path, csrf_token
 from tests.support.factories import CampaignFactory, EndorsementFactory, TargetFactory
 from tests.support.smtp import html_part, text_part

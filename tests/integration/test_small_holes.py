@@ -5,19 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from campaign.accounts import services as accounts
+from campaign.accounts.models import Account, Role
+from campaign.campaigns.models import Campaign, CampaignStatus
+from campaign.core.audit import Actor
 from campaign.extensions import db
-from campaign.models import (
-    Account,
-    Campaign,
-    CampaignStatus,
-    CoSignature,
-    JointLetter,
-    PartnerStatus,
-    Role,
-    Target,
-)
-from campaign.services import accounts
-from campaign.services.audit import Actor
+from campaign.letters.models import CoSignature, JointLetter
+from campaign.partners.models import PartnerStatus
+from campaign.targets.models import Target
 from tests.conftest import csrf_token, make_app
 from tests.support.factories import AccountFactory, CampaignFactory, PartnerFactory
 from tests.support.files import TARGETS_HEADER, upload_targets
@@ -46,6 +41,7 @@ def open_letter_with_signature(partner) -> JointLetter:
 def test_an_invitation_cannot_be_accepted_once_the_partner_is_suspended(client, partner, mailbox):
     coordinator = AccountFactory(role=Role.COORDINATOR)
     accounts.invite(Actor(coordinator.id), "new@hope.example.org", Role.PARTNER_ADMIN, partner)
+    db.session.commit()
     [message] = mailbox.wait_for("new@hope.example.org")
     partner.status = PartnerStatus.SUSPENDED
     db.session.commit()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from campaign.extensions import db
-from campaign.models import ImportStatus, Target, TargetImport, TargetList
+from campaign.targets.models import ImportStatus, Target, TargetImport, TargetList
 from tests.conftest import csrf_token
 from tests.support.factories import AccountFactory, TargetFactory
 from tests.support.files import TARGETS_HEADER as HEADER

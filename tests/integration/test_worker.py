@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import event, func, select
 
+from campaign.campaigns.models import Signature
+from campaign.campaigns.signing import SignatureRequest, sign_petition
 from campaign.extensions import db
-from campaign.models import EmailStatus, OutboundEmail, Signature
-from campaign.services import dispatcher, outbox
-from campaign.services.signing import SignatureRequest, sign_petition
+from campaign.mail import dispatcher, outbox
+from campaign.mail.models import EmailStatus, OutboundEmail
 from tests.conftest import app_on_redis, confirm_path, csrf_token
 from tests.support import services
 from tests.support.factories import CampaignFactory, queued_email
@@ -44,7 +45,7 @@ def test_the_worker_sends_the_confirmation_and_its_link_confirms(worker_app, mai
 
 def test_a_task_delivered_twice_sends_one_email(worker_app, mailbox):
     email = queued_email("twice@example.org")
-    task = worker_app.extensions["celery"].tasks[dispatcher.TASK_FOR_STREAM[email.stream]]
+    task = worker_app.extensions["celery"].tasks[dispatcher.task_for(email.stream).name]
     task.apply_async(args=[email.id])
     task.apply_async(args=[email.id])
     mailbox.wait_for("twice@example.org")

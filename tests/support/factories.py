@@ -5,19 +5,13 @@ from __future__ import annotations
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from campaign.accounts.models import Account, Role
+from campaign.accounts.services import hash_password
+from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.extensions import db
-from campaign.models import (
-    Account,
-    Campaign,
-    CampaignStatus,
-    Endorsement,
-    Partner,
-    PartnerStatus,
-    Role,
-    Target,
-)
-from campaign.services import dispatcher, outbox
-from campaign.services.accounts import hash_password
+from campaign.mail import dispatcher, outbox
+from campaign.partners.models import Endorsement, Partner, PartnerStatus
+from campaign.targets.models import Target
 
 
 class _Base(SQLAlchemyModelFactory):
@@ -82,6 +76,7 @@ def queued_email(recipient: str) -> dispatcher.QueuedEmail:
             "ttl_hours": 72,
         },
     )
+    dispatcher.discard_pending(db.session())
     db.session.commit()
     return email
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from campaign.accounts.models import Role
+from campaign.core.db import utcnow
 from campaign.extensions import db
-from campaign.models import CoSignature, JointLetter, LetterStatus, LetterVersion, Partner, Role
-from campaign.models._types import utcnow
+from campaign.letters.models import CoSignature, JointLetter, LetterStatus, LetterVersion
+from campaign.partners.models import Partner
 from tests.support.factories import AccountFactory, PartnerFactory, TargetFactory
 
 

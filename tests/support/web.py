@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from campaign.extensions import db
-from campaign.models import PartnerApplication
+from campaign.partners.models import PartnerApplication
 from tests.conftest import csrf_token
 from tests.support.factories import PASSWORD
 from tests.support.smtp import text_part

@@ -7,17 +7,12 @@ from datetime import timedelta
 
 from flask import Flask
 
+from campaign.accounts.models import Role
+from campaign.core.db import utcnow
 from campaign.extensions import db
-from campaign.models import (
-    JointLetter,
-    LetterStatus,
-    LetterVersion,
-    PartnerApplication,
-    PartnerStatus,
-    Role,
-    TargetImport,
-)
-from campaign.models._types import utcnow
+from campaign.letters.models import JointLetter, LetterStatus, LetterVersion
+from campaign.partners.models import PartnerApplication, PartnerStatus
+from campaign.targets.models import TargetImport
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,

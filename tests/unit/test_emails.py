@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaign.services.emails import InvalidEmail, check_email, normalize_email
+from campaign.core.addresses import InvalidEmail, check_email, normalize_email
 
 local_parts = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
 domains = st.sampled_from(["example.org", "gmail.com", "googlemail.com", "Mind.ORG"])

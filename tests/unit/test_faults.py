@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from campaign.celery import OncePerOutage
-from campaign.models import OutboundEmail
-from campaign.services import outbox
-from campaign.services.database import connection_failed
+from campaign.core.db import connection_failed
+from campaign.mail import outbox
+from campaign.mail.models import OutboundEmail
 
 
 def _pg_error(sqlstate: str | None) -> psycopg.Error:

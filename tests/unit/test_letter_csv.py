@@ -1,4 +1,4 @@
-from campaign.services.letters import _cell
+from campaign.deliveries.letters import _cell
 
 
 def test_cells_that_a_spreadsheet_would_run_as_formulas_are_defused():

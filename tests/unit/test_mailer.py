@@ -1,4 +1,4 @@
-from campaign.services.mailer import PermanentFailure, TemporaryFailure, _failure
+from campaign.mail.transport import PermanentFailure, TemporaryFailure, _failure
 
 
 def test_5xx_answers_are_permanent_and_keep_the_servers_words():

@@ -1,6 +1,6 @@
 import pytest
 
-from campaign.services.places import state_for_zip, state_name
+from campaign.core.places import state_for_zip, state_name
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-from campaign.services.mailer import SmtpTransport
+from campaign.mail.transport import SmtpTransport
 
 
 def test_plain_smtp_url():

@@ -1,6 +1,6 @@
 import pytest
 
-from campaign.services.campaigns import short_name
+from campaign.campaigns.services import short_name
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from campaign.services.targets import ImportRefused, check, decode
+from campaign.targets.imports import ImportRefused, check, decode
 
 HEADER = "name,title,office,email,state,district\n"
 

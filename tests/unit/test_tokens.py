@@ -1,4 +1,4 @@
-from campaign.services.tokens import hash_token, new_token
+from campaign.core.tokens import hash_token, new_token
 
 
 def test_tokens_carry_at_least_128_random_bits_and_differ():

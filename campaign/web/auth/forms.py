@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from campaign.services.accounts import MIN_PASSWORD_LENGTH
+from campaign.accounts.services import MIN_PASSWORD_LENGTH
 from campaign.web.fields import ChorusForm, ReadableText, strip
 
 

@@ -8,9 +8,11 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from campaign.models import Account, Role, TokenPurpose
-from campaign.services import account_tokens, accounts, throttle
-from campaign.services.emails import InvalidEmail
+from campaign.accounts import services as accounts
+from campaign.accounts import tokens as account_tokens
+from campaign.accounts.models import Account, Role, TokenPurpose
+from campaign.core import throttle
+from campaign.core.errors import Refused
 from campaign.web import Page
 from campaign.web.auth import bp
 from campaign.web.auth.forms import (
@@ -90,7 +92,7 @@ def request_reset() -> Page:
 def reset_password(token: str) -> Page:
     try:
         account_tokens.peek(TokenPurpose.PASSWORD_RESET, token)
-    except account_tokens.TokenInvalid as exc:
+    except Refused as exc:
         return _link_problem(exc, url_for("auth.request_reset"), "Ask for a new reset link")
     form = NewPasswordForm()
     if form.is_submitted():
@@ -98,7 +100,7 @@ def reset_password(token: str) -> Page:
             return render_template("auth/reset_password.html", form=form), 400
         try:
             account = accounts.reset_password(token, form.password.data, request.remote_addr)
-        except account_tokens.TokenInvalid as exc:
+        except Refused as exc:
             return _link_problem(exc, url_for("auth.request_reset"), "Ask for a new reset link")
         _begin_session(account)
         flash("Your password is changed.")
@@ -111,7 +113,7 @@ def accept_invitation(token: str) -> Page:
     try:
         invitation = account_tokens.peek(TokenPurpose.INVITATION, token)
         accounts.check_invitation(invitation)
-    except (account_tokens.TokenInvalid, accounts.InvitationVoid) as exc:
+    except Refused as exc:
         return _link_problem(exc, None, None)
     form = AcceptInvitationForm()
     if form.is_submitted():
@@ -123,9 +125,9 @@ def accept_invitation(token: str) -> Page:
             account = accounts.accept_invitation(
                 token, form.name.data, form.password.data, request.remote_addr
             )
-        except (account_tokens.TokenInvalid, accounts.InvitationVoid) as exc:
+        except account_tokens.TokenInvalid as exc:  # the link no longer works
             return _link_problem(exc, None, None)
-        except accounts.AccountError as exc:
+        except Refused as exc:
             return _link_problem(exc, url_for("auth.sign_in"), "Sign in")
         _begin_session(account)
         flash("Welcome. Your account is ready.")
@@ -143,7 +145,7 @@ def account_settings() -> Page:
                 accounts.request_email_change(
                     current_user._get_current_object(), form.new_email.data, form.password.data
                 )
-            except (accounts.AccountError, InvalidEmail) as exc:
+            except Refused as exc:
                 return render_template("auth/account.html", form=form, refused=str(exc)), 400
             flash(f"We have sent a link to {form.new_email.data}. Open it to confirm the change.")
             return redirect(url_for("auth.account_settings"), 303)
@@ -160,7 +162,7 @@ def confirm_email_change(token: str) -> Page:
             account = accounts.confirm_email_change(token, request.remote_addr)
             flash(f"Your email address is now {account.email}.")
             return redirect(url_for("auth.sign_in"), 303)
-    except account_tokens.TokenInvalid as exc:
+    except Refused as exc:
         return _link_problem(exc, None, None)
     return render_template("auth/confirm_email_change.html")
 

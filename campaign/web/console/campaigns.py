@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from campaign.campaigns import counts, holds
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.services import set_targets
+from campaign.core.errors import Refused
+from campaign.deliveries import petitions
+from campaign.deliveries import responses as target_responses
 from campaign.extensions import db
-from campaign.models import Campaign
-from campaign.services import counts, holds, letters, petitions
-from campaign.services.campaigns import set_targets
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
@@ -36,7 +39,7 @@ def deliver_petition(campaign_id: int) -> Page:
     if request.method == "POST":
         try:
             sent = petitions.deliver_petition(current_actor(), campaign.id)
-        except petitions.PetitionError as exc:
+        except Refused as exc:
             refused = str(exc)
         else:
             flash(f"The petition is on its way to {sent} target{'s' if sent != 1 else ''}.")
@@ -73,7 +76,7 @@ def _campaign_page(campaign: Campaign, status: int = 200, **forms: object) -> tu
         campaign=campaign,
         targets_form=forms.get("targets_form") or _targets_form(campaign),
         response_form=forms.get("response_form") or _response_form(campaign),
-        responses=letters.responses_to(campaign),
+        responses=target_responses.responses_to(campaign),
         refused=forms.get("refused"),
     )
     return html, status
@@ -107,14 +110,14 @@ def campaign_response(campaign_id: int) -> Page:
     if not form.validate():
         return _campaign_page(campaign, 400, response_form=form)
     try:
-        letters.record_response(
+        target_responses.record_response(
             current_actor(),
             campaign,
-            letters.ResponseRecord(
+            target_responses.ResponseRecord(
                 form.target.data, form.responded_on.data, form.summary.data, form.link.data
             ),
         )
-    except letters.LetterError as exc:
+    except Refused as exc:
         return _campaign_page(campaign, 409, response_form=form, refused=str(exc))
     flash("The answer is recorded and shown on the campaign page.")
     return redirect(url_for("console.campaign", campaign_id=campaign.id), 303)

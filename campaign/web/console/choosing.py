@@ -6,8 +6,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from campaign.extensions import db
-from campaign.models import Target, TargetList
-from campaign.models.target import target_list_members
+from campaign.targets.models import Target, TargetList, target_list_members
 
 SHOWN = 500
 

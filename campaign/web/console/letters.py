@@ -7,9 +7,13 @@ from datetime import UTC, datetime, time, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from campaign.campaigns.models import Campaign
+from campaign.core.errors import Refused
+from campaign.deliveries import letters as letter_deliveries
+from campaign.deliveries import responses as target_responses
 from campaign.extensions import db
-from campaign.models import Campaign, JointLetter
-from campaign.services import letters
+from campaign.letters import co_signing, drafting
+from campaign.letters.models import JointLetter
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
@@ -33,10 +37,10 @@ def _form(letter: JointLetter | None = None) -> LetterForm:
     return form
 
 
-def _draft(form: LetterForm) -> letters.LetterDraft:
+def _draft(form: LetterForm) -> drafting.LetterDraft:
     # Co-signing closes when the chosen day ends (UTC), that is as the next one starts.
     next_day = datetime.combine(form.deadline.data + timedelta(days=1), time(), tzinfo=UTC)
-    return letters.LetterDraft(
+    return drafting.LetterDraft(
         form.title.data,
         form.body.data,
         chosen_targets(form.targets.data, form.target_list.data),
@@ -59,7 +63,7 @@ def new_letter() -> Page:
     if form.is_submitted():
         if not form.validate():
             return render_template("console/letter_form.html", form=form, letter=None), 400
-        letter = letters.create_letter(current_actor(), _draft(form))
+        letter = drafting.create_letter(current_actor(), _draft(form))
         flash("The draft is saved. Preview it below, then open it for co-signing.")
         return redirect(url_for("console.letter", letter_id=letter.id), 303)
     return render_template("console/letter_form.html", form=form, letter=None)
@@ -76,9 +80,9 @@ def letter(letter_id: int) -> str:
     return render_template(
         "console/letter.html",
         letter=letter,
-        co_signers=letters.current_co_signers(letter),
-        deliveries=letters.deliveries(letter),
-        responses=letters.responses_to(letter),
+        co_signers=co_signing.current_co_signers(letter),
+        deliveries=letter_deliveries.deliveries(letter),
+        responses=target_responses.responses_to(letter),
         response_form=_response_form(letter),
     )
 
@@ -92,8 +96,8 @@ def edit_letter(letter_id: int) -> Page:
         if not form.validate():
             return render_template("console/letter_form.html", form=form, letter=letter), 400
         try:
-            letters.edit_letter(current_actor(), letter.id, _draft(form))
-        except letters.LetterError as exc:
+            drafting.edit_letter(current_actor(), letter.id, _draft(form))
+        except Refused as exc:
             return render_template(
                 "console/letter_form.html", form=form, letter=letter, refused=str(exc)
             ), 409
@@ -107,13 +111,13 @@ def edit_letter(letter_id: int) -> Page:
 def open_letter(letter_id: int) -> Page:
     letter = _letter_or_404(letter_id)
     try:
-        letters.open_letter(current_actor(), letter.id)
-    except letters.LetterError as exc:
+        drafting.open_letter(current_actor(), letter.id)
+    except Refused as exc:
         return render_template(
             "console/letter.html",
             letter=letter,
             refused=str(exc),
-            co_signers=letters.current_co_signers(letter),
+            co_signers=co_signing.current_co_signers(letter),
             deliveries=[],
             responses=[],
             response_form=_response_form(letter),
@@ -131,18 +135,18 @@ def deliver_letter(letter_id: int) -> Page:
         return render_template(
             "console/deliver_letter.html",
             letter=letter,
-            preview=letters.preview_outreach(letter),
-            co_signers=letters.current_co_signers(letter),
+            preview=letter_deliveries.preview_outreach(letter),
+            co_signers=co_signing.current_co_signers(letter),
         )
     try:
-        sent = letters.deliver_letter(current_actor(), letter.id)
-    except letters.LetterError as exc:
+        sent = letter_deliveries.deliver_letter(current_actor(), letter.id)
+    except Refused as exc:
         return render_template(
             "console/deliver_letter.html",
             letter=letter,
             refused=str(exc),
             preview=None,
-            co_signers=letters.current_co_signers(letter),
+            co_signers=co_signing.current_co_signers(letter),
         ), 409
     flash(f"The letter is on its way to {sent} target{'s' if sent != 1 else ''}.")
     return redirect(url_for("console.letter", letter_id=letter.id), 303)
@@ -162,14 +166,14 @@ def record_response(letter_id: int) -> Page:
     refused = None
     if form.validate():
         try:
-            letters.record_response(
+            target_responses.record_response(
                 current_actor(),
                 letter,
-                letters.ResponseRecord(
+                target_responses.ResponseRecord(
                     form.target.data, form.responded_on.data, form.summary.data, form.link.data
                 ),
             )
-        except letters.LetterError as exc:
+        except Refused as exc:
             refused = str(exc)
         else:
             flash("The answer is recorded and shown on the letter's public page.")
@@ -178,9 +182,9 @@ def record_response(letter_id: int) -> Page:
         "console/letter.html",
         letter=letter,
         refused=refused,
-        co_signers=letters.current_co_signers(letter),
-        deliveries=letters.deliveries(letter),
-        responses=letters.responses_to(letter),
+        co_signers=co_signing.current_co_signers(letter),
+        deliveries=letter_deliveries.deliveries(letter),
+        responses=target_responses.responses_to(letter),
         response_form=form,
     )
     return html, 400

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import render_template
 
-from campaign.models import EmailStatus, Stream
-from campaign.models._types import utcnow
-from campaign.services import outbox
+from campaign.core.db import utcnow
+from campaign.mail import outbox
+from campaign.mail.models import EmailStatus, Stream
 from campaign.web.access import coordinator_required
 from campaign.web.console import bp
 

@@ -7,21 +7,17 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from campaign.accounts import services as accounts
+from campaign.accounts.models import Account
+from campaign.core.audit import AuditEvent
+from campaign.core.errors import Refused
 from campaign.extensions import db
-from campaign.models import (
-    Account,
-    ApplicationStatus,
-    AuditEvent,
-    Partner,
-    PartnerApplication,
-    PartnerStatus,
-    Role,
-    Target,
-    TargetImport,
-    TargetList,
-)
-from campaign.services import accounts, partners, targets
-from campaign.services.emails import InvalidEmail
+from campaign.partners import applications as partner_applications
+from campaign.partners import membership
+from campaign.partners.models import ApplicationStatus, Partner, PartnerApplication, PartnerStatus
+from campaign.targets import editing as target_editing
+from campaign.targets import imports as target_imports
+from campaign.targets.models import Target, TargetImport, TargetList
 from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
@@ -87,8 +83,8 @@ def application(application_id: int) -> str:
 def approve(application_id: int) -> Page:
     application = _application_or_404(application_id)
     try:
-        partner = partners.approve_application(current_actor(), application.id)
-    except partners.PartnerError as exc:
+        partner = partner_applications.approve_application(current_actor(), application.id)
+    except Refused as exc:
         return render_template(
             "console/application.html", application=application, form=RejectForm(), refused=str(exc)
         ), 409
@@ -104,8 +100,8 @@ def reject(application_id: int) -> Page:
     if not form.validate():
         return render_template("console/application.html", application=application, form=form), 400
     try:
-        partners.reject_application(current_actor(), application.id, form.reason.data)
-    except partners.PartnerError as exc:
+        partner_applications.reject_application(current_actor(), application.id, form.reason.data)
+    except Refused as exc:
         return render_template(
             "console/application.html", application=application, form=form, refused=str(exc)
         ), 409
@@ -142,8 +138,8 @@ def change_partner(partner_id: int, change: str) -> Page:
         )
     status = PartnerStatus.SUSPENDED if change == "suspend" else PartnerStatus.APPROVED
     try:
-        partners.set_partner_status(current_actor(), partner.id, status)
-    except partners.PartnerError as exc:
+        membership.set_partner_status(current_actor(), partner.id, status)
+    except Refused as exc:
         flash(str(exc))
         return redirect(url_for("console.partner_list"), 303)
     flash(f"{partner.name} is {'suspended' if change == 'suspend' else 'reinstated'}.")
@@ -158,8 +154,8 @@ def invite_coordinator() -> Page:
         if not form.validate():
             return render_template("console/invite.html", form=form), 400
         try:
-            accounts.invite(current_actor(), form.email.data, Role.COORDINATOR, name=form.name.data)
-        except (accounts.AccountError, InvalidEmail) as exc:
+            accounts.invite_coordinator(current_actor(), form.email.data, name=form.name.data)
+        except Refused as exc:
             return render_template("console/invite.html", form=form, refused=str(exc)), 400
         flash(f"An invitation is on its way to {form.email.data}.")
         return redirect(url_for("console.invite_coordinator"), 303)
@@ -229,10 +225,10 @@ def import_targets() -> Page:
             refused = "Choose a CSV file to upload."
         else:
             try:
-                job = targets.start_import(
+                job = target_imports.start_import(
                     current_actor(), upload.filename, upload.read(), form.list_name.data or ""
                 )
-            except targets.ImportRefused as exc:
+            except Refused as exc:
                 refused = str(exc)
             else:
                 return redirect(url_for("console.target_import", import_id=job.id), 303)
@@ -251,8 +247,8 @@ def target_import(import_id: int) -> str:
 @coordinator_required
 def confirm_target_import(import_id: int) -> Page:
     try:
-        targets.confirm_import(current_actor(), import_id)
-    except targets.ImportRefused as exc:
+        target_imports.confirm_import(current_actor(), import_id)
+    except Refused as exc:
         job = db.session.get(TargetImport, import_id) or abort(404)
         return render_template("console/target_import.html", job=job, refused=str(exc)), 409
     return redirect(url_for("console.target_import", import_id=import_id), 303)
@@ -268,9 +264,9 @@ def edit_target(target_id: int | None = None) -> Page:
         if not form.validate():
             return render_template("console/target_form.html", form=form, target=target), 400
         try:
-            targets.save_target(
+            target_editing.save_target(
                 current_actor(),
-                targets.TargetDetails(
+                target_editing.TargetDetails(
                     form.name.data,
                     form.title.data,
                     form.office.data,
@@ -280,7 +276,7 @@ def edit_target(target_id: int | None = None) -> Page:
                 ),
                 target_id,
             )
-        except (targets.ImportRefused, InvalidEmail) as exc:
+        except Refused as exc:
             db.session.rollback()
             return render_template(
                 "console/target_form.html", form=form, target=target, refused=str(exc)
@@ -298,8 +294,8 @@ def delete_target(target_id: int) -> Page:
     if request.method == "GET":
         return render_template("console/confirm_delete_target.html", target=target)
     try:
-        targets.delete_target(current_actor(), target.id)
-    except targets.ImportRefused as exc:
+        target_editing.delete_target(current_actor(), target.id)
+    except Refused as exc:
         flash(str(exc))
         return redirect(url_for("console.target_list"), 303)
     flash(f"{target.name} is removed.")

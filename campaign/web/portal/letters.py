@@ -6,9 +6,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from campaign.core.errors import Refused
 from campaign.extensions import db
-from campaign.models import JointLetter, LetterStatus
-from campaign.services import letters
+from campaign.letters import co_signing
+from campaign.letters.models import JointLetter, LetterStatus
 from campaign.web import Page
 from campaign.web.access import current_actor, partner_required
 from campaign.web.portal import bp
@@ -33,7 +34,7 @@ def _page(
         letter=letter,
         form=form or CoSignForm(),
         refused=refused,
-        signature=letters.signature_of(letter, current_user.partner_id),
+        signature=co_signing.signature_of(letter, current_user.partner_id),
     )
     return html, status
 
@@ -64,7 +65,7 @@ def co_sign(letter_id: int) -> Page:
         refused = form.version.errors[0] if form.version.errors else None
         return _page(letter, form, refused=refused, status=400)
     try:
-        letters.co_sign(
+        co_signing.co_sign(
             current_actor(),
             current_user,
             letter.id,
@@ -73,7 +74,7 @@ def co_sign(letter_id: int) -> Page:
             form.authorized.data,
             form.version.data,
         )
-    except letters.LetterError as exc:
+    except Refused as exc:
         return _page(letter, form, refused=str(exc), status=409)
     flash("Your organization has co-signed the letter.")
     return redirect(url_for("portal.letter", letter_id=letter.id), 303)
@@ -87,8 +88,8 @@ def withdraw_co_signature(letter_id: int) -> Page:
     if request.method == "GET":
         return render_template("portal/confirm_withdraw_letter.html", letter=letter)
     try:
-        letters.withdraw_co_signature(current_actor(), current_user, letter.id)
-    except letters.LetterError as exc:
+        co_signing.withdraw_co_signature(current_actor(), current_user, letter.id)
+    except Refused as exc:
         return _page(letter, refused=str(exc), status=409)
     flash("Your organization's co-signature is withdrawn.")
     return redirect(url_for("portal.letter", letter_id=letter.id), 303)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from campaign.accounts.models import Account, Role
+from campaign.campaigns.models import Campaign, CampaignStatus
+from campaign.campaigns.services import open_campaigns
+from campaign.core.errors import NotFound, Refused
 from campaign.extensions import db
-from campaign.models import Account, Campaign, CampaignStatus, Partner, Role
-from campaign.services import accounts, partners
-from campaign.services.campaigns import open_campaigns
-from campaign.services.emails import InvalidEmail
-from campaign.services.logos import LogoRefused
+from campaign.partners import endorsements, profiles, teams
+from campaign.partners.models import Partner
 from campaign.web import Page
 from campaign.web.access import current_actor, partner_required
 from campaign.web.portal import bp
@@ -23,12 +24,12 @@ def _render_home(
     status: int = 200,
     failed_campaign: int | None = None,
 ) -> tuple[str, int]:
-    partner = db.session.get(Partner, current_user.partner_id)
+    partner = _own_partner()
     html = render_template(
         "portal/home.html",
         partner=partner,
         campaigns=open_campaigns(),
-        endorsed=partners.endorsed_campaign_ids(partner.id),
+        endorsed=endorsements.endorsed_campaign_ids(partner.id),
         form=form or EndorseForm(),
         refused=refused,
         failed_campaign=failed_campaign,
@@ -49,8 +50,8 @@ def endorse(campaign_id: int) -> Page:
     if not form.validate():
         return _render_home(form, status=400, failed_campaign=campaign_id)
     try:
-        partners.endorse(current_actor(), current_user, campaign_id, form.statement.data or "")
-    except partners.PartnerError as exc:
+        endorsements.endorse(current_actor(), current_user, campaign_id, form.statement.data or "")
+    except Refused as exc:
         return _render_home(form, refused=str(exc), status=409, failed_campaign=campaign_id)
     flash("Your organization now endorses this campaign.")
     return redirect(url_for("portal.home"), 303)
@@ -66,15 +67,18 @@ def withdraw(campaign_id: int) -> Page:
     if request.method == "GET":
         return render_template("portal/confirm_withdraw.html", campaign=campaign)
     try:
-        partners.withdraw(current_actor(), current_user, campaign.id)
-    except partners.PartnerError as exc:
+        endorsements.withdraw(current_actor(), current_user, campaign.id)
+    except Refused as exc:
         return _render_home(refused=str(exc), status=409)
     flash(f"Your endorsement of {campaign.title} is withdrawn.")
     return redirect(url_for("portal.home"), 303)
 
 
 def _own_partner() -> Partner:
-    return db.session.get(Partner, current_user.partner_id)
+    partner = db.session.get(Partner, current_user.partner_id)
+    # partner_required saw a partner_id, and its foreign key keeps the partner's row.
+    assert partner is not None
+    return partner
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -86,14 +90,14 @@ def profile() -> Page:
         if form.validate():
             upload = form.new_logo.data
             try:
-                partners.update_profile(
+                profiles.update_profile(
                     current_actor(),
                     current_user,
                     form.mission.data,
                     form.website.data,
                     upload.read() if upload and upload.filename else None,
                 )
-            except (partners.PartnerError, LogoRefused) as exc:
+            except Refused as exc:
                 db.session.rollback()
                 return render_template(
                     "portal/profile.html", form=form, partner=partner, refused=str(exc)
@@ -111,7 +115,7 @@ def _team_page(
     html = render_template(
         "portal/team.html",
         partner=partner,
-        members=partners.team(partner.id),
+        members=teams.team(partner.id),
         form=form or InviteMemberForm(),
         role_form=RoleForm(),
         refused=refused,
@@ -122,8 +126,8 @@ def _team_page(
 def _own_member(member_id: int) -> Account:
     """A member of the signed-in admin's own organization, else 404 (even if it exists)."""
     try:
-        return partners.teammate(current_user, member_id)
-    except partners.NoSuchMember:
+        return teams.teammate(current_user, member_id)
+    except NotFound:
         abort(404)
 
 
@@ -140,10 +144,10 @@ def invite_member() -> Page:
     if not form.validate():
         return _team_page(form, status=400)
     try:
-        partners.invite_member(
+        teams.invite_member(
             current_actor(), current_user, form.email.data, Role(form.role.data), form.name.data
         )
-    except (partners.PartnerError, accounts.AccountError, InvalidEmail) as exc:
+    except Refused as exc:
         return _team_page(form, refused=str(exc), status=400)
     flash(f"An invitation is on its way to {form.email.data}.")
     return redirect(url_for("portal.team"), 303)
@@ -157,12 +161,10 @@ def change_role(member_id: int) -> Page:
     if not form.validate():
         return _team_page(status=400)
     try:
-        member = partners.change_role(
-            current_actor(), current_user, member_id, Role(form.role.data)
-        )
-    except partners.NoSuchMember:
+        member = teams.change_role(current_actor(), current_user, member_id, Role(form.role.data))
+    except NotFound:
         abort(404)
-    except partners.PartnerError as exc:
+    except Refused as exc:
         return _team_page(refused=str(exc), status=409)
     now = "an administrator" if member.is_partner_admin else "a member"
     flash(f"{member.name or member.email} is now {now}.")
@@ -177,8 +179,8 @@ def remove_member(member_id: int) -> Page:
     if request.method == "GET":
         return render_template("portal/confirm_remove.html", member=member)
     try:
-        partners.remove_member(current_actor(), current_user, member.id)
-    except partners.PartnerError as exc:
+        teams.remove_member(current_actor(), current_user, member.id)
+    except Refused as exc:
         return _team_page(refused=str(exc), status=409)
     flash(f"{member.name or member.email} no longer has access.")
     return redirect(url_for("portal.team"), 303)

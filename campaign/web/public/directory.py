@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from werkzeug.wrappers import Response
 
-from campaign.services import directory
-from campaign.services.statement import FOCUS_AREAS
+from campaign.partners import directory
+from campaign.partners.statement import FOCUS_AREAS
 from campaign.web.pagination import paginate
 from campaign.web.public import bp
 from campaign.web.public.forms import STATES

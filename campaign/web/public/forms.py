@@ -17,9 +17,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from campaign.services.emails import InvalidEmail, check_email
-from campaign.services.places import US_ZIP, state_for_zip
-from campaign.services.statement import CONSTITUENCY_SIZES, FOCUS_AREAS
+from campaign.core.addresses import check_email
+from campaign.core.errors import Refused
+from campaign.core.places import US_ZIP, state_for_zip
+from campaign.partners.statement import CONSTITUENCY_SIZES, FOCUS_AREAS
 from campaign.web.fields import ChorusForm, ReadableText, check_website, strip
 
 
@@ -62,7 +63,7 @@ class SignForm(ChorusForm):
     def validate_email(self, field: EmailField) -> None:
         try:
             field.data = check_email(field.data)
-        except InvalidEmail as exc:
+        except Refused as exc:
             raise ValidationError(f"Check your email address: {exc}") from exc
 
     def validate_postal_code(self, field: StringField) -> None:
@@ -165,5 +166,5 @@ class ApplicationForm(ChorusForm):
     def validate_contact_email(self, field: EmailField) -> None:
         try:
             field.data = check_email(field.data)
-        except InvalidEmail as exc:
+        except Refused as exc:
             raise ValidationError(f"Check the email address: {exc}") from exc

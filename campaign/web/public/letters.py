@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import abort, render_template
 from sqlalchemy import select
 
+from campaign.deliveries import responses as target_responses
 from campaign.extensions import db
-from campaign.models import JointLetter, LetterStatus
-from campaign.services import letters
+from campaign.letters import co_signing
+from campaign.letters.models import JointLetter, LetterStatus
 from campaign.web.public import bp
 
 
@@ -21,6 +22,6 @@ def letter_page(slug: str) -> str:
     return render_template(
         "public/letter.html",
         letter=letter,
-        co_signers=letters.current_co_signers(letter),
-        responses=letters.responses_to(letter),
+        co_signers=co_signing.current_co_signers(letter),
+        responses=target_responses.responses_to(letter),
     )

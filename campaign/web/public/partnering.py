@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from campaign.services import applications, throttle
-from campaign.services.statement import STATEMENT
+from campaign.core import throttle
+from campaign.core.errors import Refused
+from campaign.partners import applications
+from campaign.partners.statement import STATEMENT
 from campaign.web.public import bp
 from campaign.web.public.forms import ApplicationForm
 
@@ -25,7 +27,7 @@ def how_to_partner() -> str | Response | tuple[str, int]:
                         **{name: form[name].data for name in APPLICATION_FIELDS}
                     )
                 )
-            except applications.ApplicationRefused as exc:
+            except Refused as exc:
                 refusal = str(exc)
             else:
                 return redirect(url_for("public.application_received"), 303)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from campaign.models import Campaign
-from campaign.services import counts, signing
-from campaign.services.campaigns import (
+from campaign.campaigns import counts, signing
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.services import (
     campaign_of,
     open_campaigns,
     public_campaign,
@@ -15,10 +15,11 @@ from campaign.services.campaigns import (
     public_supporters,
     signable_campaign,
 )
-from campaign.services.letters import responses_to
-from campaign.services.links import external_url
-from campaign.services.partners import coalition_size
-from campaign.services.signing import Confirmation, SignatureRequest
+from campaign.campaigns.signing import Confirmation, SignatureRequest
+from campaign.core.errors import Refused
+from campaign.core.links import external_url
+from campaign.deliveries.responses import responses_to
+from campaign.partners.membership import coalition_size
 from campaign.web import Page
 from campaign.web.page_cache import CSRF_PLACEHOLDER, cached_page, with_csrf_token
 from campaign.web.public import bp
@@ -94,14 +95,14 @@ def sign(slug: str) -> Response | tuple[str, int]:
             ),
             request.remote_addr,
         )
-    except signing.CampaignNotOpen:
-        return _full_page(
-            slug, form, 409, "This petition is closed and no longer takes signatures."
-        )
+    except Refused as exc:
+        return _full_page(slug, form, exc.status, str(exc))
     return redirect(url_for("public.check_inbox", slug=campaign.slug), 303)
 
 
-def _full_page(slug: str, form: SignForm, status: int, notice: str | None = None) -> Page:
+def _full_page(
+    slug: str, form: SignForm, status: int, notice: str | None = None
+) -> tuple[str, int]:
     campaign = public_campaign(slug)
     if campaign is None:
         abort(404)
@@ -120,6 +121,7 @@ def check_inbox(slug: str) -> str:
 def confirm(token: str) -> Page:
     """GET shows a button; only its POST confirms, so mail scanners that prefetch links
     cannot confirm for the person. CSRFProtect has checked the POST's token."""
+    outcome: Confirmation | None
     if request.method == "POST":
         outcome, signature = signing.confirm_signature(token)
     else:

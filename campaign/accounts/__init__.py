@@ -1,0 +1,1 @@
+"""Accounts of coordinators and partner staff: passwords, sign-in, invitations, resets."""

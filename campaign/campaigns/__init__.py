@@ -1,0 +1,1 @@
+"""Campaigns and their petitions: signing, confirmation, counts, held signatures."""

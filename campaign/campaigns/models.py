@@ -1,0 +1,111 @@
+"""Campaigns: a research-advocacy ask with a petition, addressed to targets."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.core.db import Model, UTCDateTime, enum_column, utcnow
+from campaign.extensions import db
+from campaign.targets.models import Target
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+campaign_targets = Table(
+    "campaign_targets",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("target_id", ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Campaign(Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500))
+    ask: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    goal: Mapped[int] = mapped_column(Integer)
+    status: Mapped[CampaignStatus] = mapped_column(
+        enum_column(CampaignStatus, 10),
+        default=CampaignStatus.DRAFT,
+    )
+    # The public count: recounted in a batch (see services.counts), never +1 per signature.
+    confirmed_count: Mapped[int] = mapped_column(Integer, default=0)
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the petition went to its targets (it goes once).
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    targets: Mapped[list[Target]] = relationship(secondary=campaign_targets, order_by=Target.name)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CampaignStatus.OPEN
+
+
+class Signature(Model):
+    __tablename__ = "signatures"
+    __table_args__ = (
+        # One signature per normalized email per campaign.
+        UniqueConstraint("campaign_id", "email_normalized"),
+        # Counting confirmed signatures reads only this small partial index.
+        Index(
+            "ix_signatures_confirmed",
+            "campaign_id",
+            postgresql_where=text("confirmed_at IS NOT NULL"),
+            sqlite_where=text("confirmed_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_signatures_held",
+            "held_address",
+            postgresql_where=text("held_at IS NOT NULL"),
+            sqlite_where=text("held_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    email_normalized: Mapped[str] = mapped_column(String(254))
+    postal_code: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str | None] = mapped_column(String(2))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    consent_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The signer chose to show their name (as "Ann L.") and comment on the campaign page.
+    show_publicly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # SHA-256 of the emailed confirmation token; the token itself is never stored.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the one "you already signed" email has been queued.
+    duplicate_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Held: one of many from the same address (see services.holds). Not emailed, so never
+    # confirmed or counted, until a coordinator releases it. The address is kept only then.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_address: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

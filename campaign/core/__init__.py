@@ -1,0 +1,1 @@
+"""Shared plumbing: database helpers, refusals, audit, links, markup, tokens, throttles."""

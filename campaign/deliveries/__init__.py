@@ -1,0 +1,1 @@
+"""Deliveries: sending a letter or a petition to its targets, and their answers."""

@@ -1,0 +1,1 @@
+"""Joint letters: drafting, versioned text, co-signing by partners, reminders."""

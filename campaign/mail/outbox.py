@@ -1,0 +1,318 @@
+"""The outbox: email rows written with the change that caused them, handed to Celery after
+commit (see dispatcher), relayed again if the broker never got them, and sent at most once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from flask import current_app
+from sqlalchemy import CursorResult, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
+
+from campaign.core import db as database
+from campaign.core import locks
+from campaign.core.db import utcnow
+from campaign.extensions import db
+from campaign.mail import dispatcher, rendering, transport
+from campaign.mail.dispatcher import QueuedEmail
+from campaign.mail.models import EmailStatus, OutboundEmail, Stream
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+RELAY_BACKOFF = timedelta(minutes=5)
+# How long a worker has a row it claimed. One send takes seconds (each SMTP step times out
+# after 10 s); a worker that dies holding rows delays them by at most this plus a relay.
+LEASE = timedelta(seconds=60)
+
+
+_INSERT_EMAIL = (
+    insert(OutboundEmail)
+    .values(
+        {
+            **{
+                name: bindparam(name)
+                for name in ("template", "recipient", "context", "stream", "created_at")
+            },
+            "updated_at": bindparam("created_at"),
+            "due_at": bindparam("created_at"),
+            "status": EmailStatus.QUEUED,
+            "attempts": 0,
+        }
+    )
+    .returning(OutboundEmail.id)
+)
+
+
+def queue_email(
+    template: str,
+    recipient: str,
+    context: dict[str, Any],
+    stream: Stream = Stream.TRANSACTIONAL,
+) -> QueuedEmail:
+    """Write an email row in the caller's transaction; it is handed to the workers when that
+    transaction commits."""
+    now = utcnow()
+    email_id = (
+        db.session.connection()
+        .execute(
+            _INSERT_EMAIL,
+            {
+                "template": template,
+                "recipient": recipient,
+                "context": context,
+                "stream": stream,
+                "created_at": now,
+            },
+        )
+        .scalar_one()
+    )
+    email = QueuedEmail(email_id, stream)
+    dispatcher.after_commit(db.session(), email)
+    return email
+
+
+def relay(grace_seconds: float = 30.0) -> int:
+    """Hand over again the rows still queued grace_seconds after they were due (the broker
+    never got them, or lost them), and queue again, at once, the rows whose worker let
+    their lease run out. A row handed over here is not handed over again for
+    RELAY_BACKOFF, so mail waiting in a long bulk queue is not sent to the broker over and
+    over. One relay at a time: another that finds the lock taken does nothing."""
+    with locks.exclusive("outbox-relay") as mine:
+        if not mine:
+            log.info("another relay is running; this one does nothing")
+            return 0
+        return _relay(grace_seconds)
+
+
+def _relay(grace_seconds: float) -> int:
+    now = utcnow()
+    expired = db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.status == EmailStatus.SENDING,
+            or_(
+                OutboundEmail.lease_expires_at < now,
+                # claimed by a worker from before leases, during an upgrade
+                and_(
+                    OutboundEmail.lease_expires_at.is_(None),
+                    OutboundEmail.updated_at < now - timedelta(minutes=15),
+                ),
+            ),
+        )
+        .values(
+            status=EmailStatus.QUEUED,
+            updated_at=now,
+            due_at=now,
+            lease_expires_at=None,
+            resends=OutboundEmail.resends + 1,
+        )
+        .returning(OutboundEmail.id, OutboundEmail.stream)
+    ).all()
+    db.session.commit()
+    if expired:
+        log.warning(
+            "%d email(s) queued again after their worker stopped before recording the "
+            "outcome; some may reach their recipient twice (same Message-ID)",
+            len(expired),
+        )
+    rows = db.session.execute(
+        select(OutboundEmail.id, OutboundEmail.stream)
+        .where(
+            OutboundEmail.status == EmailStatus.QUEUED,
+            OutboundEmail.due_at <= now - timedelta(seconds=grace_seconds),
+        )
+        .order_by(OutboundEmail.due_at)
+        .limit(5000)
+    ).all()
+    dispatcher.reset_broker_pause()
+    # The expired rows first (their recipients have waited longest); each row once.
+    emails = list({row.id: QueuedEmail(row.id, row.stream) for row in [*expired, *rows]}.values())
+    handed = _hand_over(emails)
+    if handed:
+        db.session.execute(
+            update(OutboundEmail)
+            .where(
+                OutboundEmail.id.in_([e.id for e in emails[:handed]]),
+                OutboundEmail.status == EmailStatus.QUEUED,
+            )
+            .values(due_at=now + RELAY_BACKOFF)
+        )
+        db.session.commit()
+    return handed
+
+
+def _hand_over(emails: list[QueuedEmail]) -> int:
+    """Synchronously, so the relay knows what the broker took (a prefix of emails)."""
+    if current_app.extensions["celery"].conf.task_always_eager:
+        return dispatcher.dispatch(emails)
+    return sum(dispatcher.publish(emails[i : i + 500]) for i in range(0, len(emails), 500))
+
+
+class RetryLater(Exception):
+    """The server refused for now; the row is queued again and due in `seconds`."""
+
+    def __init__(self, seconds: int, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+def retry_delay(attempts: int) -> int:
+    """Exponential backoff after the n-th failed attempt: 2 s, 4 s, 8 s, ... at most an hour."""
+    return min(2**attempts, 3600)
+
+
+def deliver(email_id: int) -> EmailStatus | None:
+    """Send one row. Only the caller that moves it from queued to sending sends it, so a task
+    delivered twice sends once; the claim is a lease of LEASE, after which the relay queues
+    the row again. Raises RetryLater after a temporary failure."""
+    now = utcnow()
+    claimed = cast(
+        CursorResult,  # what execute() returns for an UPDATE, typed only as Result
+        db.session.execute(
+            update(OutboundEmail)
+            .where(OutboundEmail.id == email_id, OutboundEmail.status == EmailStatus.QUEUED)
+            .values(
+                status=EmailStatus.SENDING,
+                attempts=OutboundEmail.attempts + 1,
+                updated_at=now,
+                lease_expires_at=now + LEASE,
+            )
+        ),
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return None
+    lease_ends = time.monotonic() + LEASE.total_seconds()
+    email = db.session.get(OutboundEmail, email_id)
+    assert email is not None
+    claim = _Claim(email_id, email.attempts, lease_ends)
+    try:
+        message = rendering.build_message(
+            email.template, email.recipient, email.context, message_key=message_key(email)
+        )
+        transport.transport().send(message)
+    except transport.TemporaryFailure as exc:
+        if email.attempts >= MAX_ATTEMPTS:
+            return _finish(
+                claim, EmailStatus.FAILED, f"gave up after {email.attempts} tries: {exc}"
+            )
+        delay = retry_delay(email.attempts)
+        _finish(claim, EmailStatus.QUEUED, str(exc), due_in=delay)
+        raise RetryLater(delay, str(exc)) from exc
+    except transport.PermanentFailure as exc:
+        return _finish(claim, EmailStatus.FAILED, str(exc))
+    except Exception as exc:
+        # A bug or a broken template: retrying would fail the same way. Record it, keep going.
+        log.exception("email %s could not be built or sent", email_id)
+        db.session.rollback()
+        return _finish(claim, EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
+    return _finish(claim, EmailStatus.SENT)
+
+
+def message_key(email: OutboundEmail) -> str:
+    """The left part of the row's Message-ID: the same at every attempt, unique per row, and
+    telling a recipient nothing (not how many emails came before it)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"outbox:{email.id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A worker's hold on a row: which attempt, and until when (time.monotonic())."""
+
+    email_id: int
+    attempt: int
+    lease_ends: float
+
+
+def _finish(
+    claim: _Claim, status: EmailStatus, error: str | None = None, due_in: int = 0
+) -> EmailStatus:
+    """Record the outcome of a send over this worker's own claim, never over another
+    worker's. What the mail server answered is known only here, so a database outage is
+    waited out for as long as the lease lasts rather than let the row be sent again."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "status": status,
+        "last_error": error,
+        "updated_at": now,
+        "lease_expires_at": None,
+    }
+    if status == EmailStatus.QUEUED:
+        values["due_at"] = now + timedelta(seconds=due_in)
+    else:
+        values["context"] = {}  # may hold a one-time link; not needed once the row is settled
+    mine = and_(
+        OutboundEmail.status == EmailStatus.SENDING, OutboundEmail.attempts == claim.attempt
+    )
+    if status == EmailStatus.SENT:
+        values["sent_at"] = now
+        # Queued again after the lease ran out but not yet claimed: sent is still worth
+        # recording, so that it is not sent a second time.
+        mine = or_(mine, OutboundEmail.status == EmailStatus.QUEUED)
+    statement = update(OutboundEmail).where(OutboundEmail.id == claim.email_id, mine).values(values)
+    pause = 0.5
+    while True:
+        try:
+            recorded = cast(CursorResult, db.session.execute(statement)).rowcount
+            db.session.commit()
+            break
+        except DBAPIError as exc:
+            db.session.rollback()
+            if not database.connection_failed(exc) or time.monotonic() + pause > claim.lease_ends:
+                raise
+            log.warning(
+                "email %s: cannot record %s yet (%s); trying again", claim.email_id, status, exc
+            )
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+    if not recorded:
+        log.warning(
+            "email %s: %s not recorded, another worker has the row since its lease ran out",
+            claim.email_id,
+            status,
+        )
+    return status
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    """How the mail is doing, for the console."""
+
+    counts: dict[tuple[Stream, EmailStatus], int]
+    resends: int
+    oldest_waiting: datetime | None  # when the email that has waited longest was written
+    recent_failures: list[OutboundEmail]
+
+
+def state(failures: int = 20) -> OutboxState:
+    """Counts per stream and status, possible duplicates (resends after an unknown outcome),
+    the longest wait, and the latest failures."""
+    counts = {
+        (row.stream, row.status): row.n
+        for row in db.session.execute(
+            select(OutboundEmail.stream, OutboundEmail.status, func.count().label("n")).group_by(
+                OutboundEmail.stream, OutboundEmail.status
+            )
+        )
+    }
+    resends = db.session.scalar(select(func.coalesce(func.sum(OutboundEmail.resends), 0)))
+    oldest = db.session.scalar(
+        select(func.min(OutboundEmail.created_at)).where(
+            OutboundEmail.status.in_([EmailStatus.QUEUED, EmailStatus.SENDING])
+        )
+    )
+    recent = db.session.scalars(
+        select(OutboundEmail)
+        .where(OutboundEmail.status == EmailStatus.FAILED)
+        .order_by(OutboundEmail.updated_at.desc())
+        .limit(failures)
+    )
+    return OutboxState(counts, int(resends or 0), oldest, list(recent))

@@ -1,0 +1,41 @@
+"""Sending the outbox. Transactional and bulk mail run on separate queues so a signer's
+confirmation never waits behind a bulk send."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from campaign.mail import outbox
+
+# Retries due sooner than this wait in the broker; later ones are left to the relay, which
+# hands the row over when it is due (the broker's visibility timeout stays short).
+RETRY_IN_BROKER_SECONDS = 60
+
+
+def _send(task: Task, email_id: int) -> str | None:
+    try:
+        status = outbox.deliver(email_id)
+    except outbox.RetryLater as later:
+        if task.request.is_eager or later.seconds > RETRY_IN_BROKER_SECONDS:
+            return "queued"  # the relay (beat, or `flask relay-outbox`) hands it over when due
+        raise task.retry(countdown=later.seconds) from later
+    return status.value if status else None
+
+
+# The retry budget is the row's attempt count (outbox.MAX_ATTEMPTS), not Celery's.
+_MAIL_TASK = {"bind": True, "acks_late": True, "reject_on_worker_lost": True, "max_retries": None}
+
+
+@shared_task(**_MAIL_TASK, queue="mail.transactional")
+def send_transactional(self: Task, email_id: int) -> str | None:
+    return _send(self, email_id)
+
+
+@shared_task(**_MAIL_TASK, queue="mail.bulk")
+def send_bulk(self: Task, email_id: int) -> str | None:
+    return _send(self, email_id)
+
+
+@shared_task
+def relay_outbox() -> int:
+    return outbox.relay()

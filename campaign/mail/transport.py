@@ -1,0 +1,142 @@
+"""Turning an outbox row into a multipart message and handing it to SMTP or the mail folder."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+import ssl
+import threading
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+class TemporaryFailure(Exception):
+    """The server could not take the message now; try again later."""
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good; its answer is the exception's text."""
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SmtpTransport:
+    """Sends over one SMTP connection per process, reopened when the server drops it.
+    SMTP_URL: smtp://host:port, smtp://user:password@host:587?starttls=1, smtps://host:465."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        parts = urlsplit(url)
+        self.implicit_tls = parts.scheme == "smtps"
+        self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true", "yes")
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if self.implicit_tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password or "")
+        self.timeout = timeout
+        self._conn: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is None:
+            if self.implicit_tls:
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host,
+                    self.port,
+                    timeout=self.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.starttls:
+                    conn.starttls(context=ssl.create_default_context())
+            if self.username:
+                conn.login(self.username, self.password)
+            self._conn = conn
+        return self._conn
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self._conn.close()
+        self._conn = None
+
+    def send(self, message: EmailMessage) -> None:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    refused = self._connection().send_message(message)
+                except smtplib.SMTPServerDisconnected as exc:
+                    # A reused connection may have timed out on the server's side: reopen once.
+                    self._drop()
+                    if attempt == 2:
+                        raise TemporaryFailure(f"server disconnected: {exc}") from exc
+                    continue
+                except smtplib.SMTPRecipientsRefused as exc:
+                    code, answer = next(iter(exc.recipients.values()))
+                    raise _failure(code, answer) from exc
+                except smtplib.SMTPAuthenticationError as exc:
+                    # Our credentials, not the message: keep the mail for when they are fixed.
+                    self._drop()
+                    raise TemporaryFailure(f"mail server refused our login: {exc}") from exc
+                except smtplib.SMTPResponseException as exc:
+                    self._reset_after_error()
+                    raise _failure(exc.smtp_code, exc.smtp_error) from exc
+                except smtplib.SMTPNotSupportedError as exc:
+                    self._drop()
+                    raise PermanentFailure(f"not supported by the mail server: {exc}") from exc
+                except (OSError, smtplib.SMTPException) as exc:
+                    self._drop()
+                    raise TemporaryFailure(f"cannot reach mail server: {exc}") from exc
+                if refused:
+                    code, answer = next(iter(refused.values()))
+                    raise _failure(code, answer)
+                return
+
+    def _reset_after_error(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+
+def _failure(code: int, answer: bytes | str) -> TemporaryFailure | PermanentFailure:
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+    reason = f"{code} {text}"
+    return PermanentFailure(reason) if 500 <= code < 600 else TemporaryFailure(reason)
+
+
+class FolderTransport:
+    """The embedded default: each message becomes an .eml file under instance/mail/."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = self.folder / f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
+        path.write_bytes(bytes(message))
+        log.info("Mail to %s, %r, written to %s", message["To"], message["Subject"], path)
+
+
+_transports: dict[str, Transport] = {}
+
+
+def transport() -> Transport:
+    """The process's transport for the app's settings, created once."""
+    url = current_app.config["SMTP_URL"]
+    key = url or current_app.config["MAIL_DIR"]
+    if key not in _transports:
+        _transports[key] = SmtpTransport(url) if url else FolderTransport(key)
+    return _transports[key]

@@ -1,0 +1,1 @@
+"""Partner organizations: applications, membership, profiles, logos, teams, endorsements."""

@@ -1,1 +1,0 @@
-"""The domain. Services take plain values, own their transaction and never touch the request."""

@@ -1,0 +1,1 @@
+"""Targets: the decision makers campaigns and letters address, imported from CSV."""
