@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from campaign import config, create_app
+from campaign.accounts import services as account_services
 from campaign.extensions import db
 from campaign.mail import dispatcher
 from tests.support import services
@@ -22,6 +25,7 @@ from tests.support.processes import CeleryProcess
 from tests.support.smtp import Mailbox, start_smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent
+ROLLED_BACK = "tests.rolled_back"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,6 +35,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
         elif f"{os.sep}e2e{os.sep}" in path:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    """Passwords hashed with argon2id at its smallest cost: at the real cost (about 0.13 s
+    a check here) every sign-in of every test would wait for it. The parameters are read
+    from the hash, so what is stored and checked is the same as in production."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            account_services, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        )
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +90,13 @@ class VisitorClient(FlaskClient):
     own database session, apart from the test's."""
 
     def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        if ROLLED_BACK in self.application.extensions and db.session().in_transaction():
+            # Every session of a rolled-back test works in a savepoint of one connection:
+            # the test's own transaction ends first, or its rollback would undo what the
+            # request commits inside it. Its objects are read afresh after the request, as a
+            # rollback would have them.
+            db.session.commit()
+            db.session.expire_all()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -103,19 +126,61 @@ def empty_tables() -> None:
 
 
 @pytest.fixture
-def app(database: str, smtp_server: tuple[str, Mailbox], mailbox: Mailbox) -> Iterator[Flask]:
-    """The app on PostgreSQL with tasks run in-process, sending to the test SMTP server."""
-    yield from in_context(make_app(database, smtp_server[0]))
+def app(
+    request: pytest.FixtureRequest,
+    database: str,
+    smtp_server: tuple[str, Mailbox],
+    mailbox: Mailbox,
+) -> Iterator[Flask]:
+    """The app on PostgreSQL with tasks run in-process, sending to the test SMTP server. What
+    the test writes is rolled back at its end; a test marked `commits` (its data must be
+    seen by another connection: a thread, a process) runs on emptied tables instead."""
+    app = make_app(database, smtp_server[0])
+    if request.node.get_closest_marker("commits"):
+        yield from in_context(app)
+    else:
+        yield from rolled_back(app)
 
 
 def in_context(app: Flask) -> Iterator[Flask]:
-    """Run the test inside the app's context, on empty tables."""
+    """Run the test inside the app's context, on empty tables, emptied again after it (the
+    tests that roll back find them empty)."""
     with app.app_context():
         empty_tables()
         dispatcher.reset_broker_pause()
         yield app
         db.session.remove()
+        empty_tables()
+        db.session.remove()
         db.engine.dispose()
+
+
+def rolled_back(app: Flask) -> Iterator[Flask]:
+    """Run the test inside one transaction on one connection, rolled back at the end: every
+    session (the test's, each request's) works in a savepoint of it, so commits and
+    rollbacks behave as usual and nothing is left behind (Warehouse's tests/conftest.py)."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        shared = db.session
+        db.session = scoped_session(
+            sessionmaker(
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+            ),
+            scopefunc=shared.registry.scopefunc,  # one session per app context, as before
+        )
+        app.extensions[ROLLED_BACK] = True
+        dispatcher.reset_broker_pause()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.session = shared
+            outer.rollback()
+            connection.close()
+            db.engine.dispose()
 
 
 @pytest.fixture

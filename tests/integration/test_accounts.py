@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from campaign.accounts.models import Account, AccountToken, Role
 from campaign.core.db import utcnow
 from campaign.extensions import db
-from tests.conftest import csrf_token, empty_tables, make_app
+from tests.conftest import csrf_token, make_app, rolled_back
 from tests.support.factories import PASSWORD, AccountFactory, PartnerFactory
 from tests.support.web import link_in, sign_in
 
@@ -262,8 +262,7 @@ def test_an_idle_session_ends_on_the_server_side(client, app):
 def test_the_session_cookie_is_secure_when_served_over_https(database, smtp_server):
     app = make_app(database, smtp_server[0], BASE_URL="https://act.example.org")
     assert app.config["SESSION_COOKIE_SECURE"] is True
-    with app.app_context():
-        empty_tables()
+    for _ in rolled_back(app):
         AccountFactory(email="kim@coalition.example.org")
         client = app.test_client()
         response = sign_in(client, "kim@coalition.example.org")

@@ -3,6 +3,7 @@ then a 503 page that says when to come back; never a 500."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event, func, select, text
 
 from campaign.campaigns.models import Signature
@@ -33,6 +34,7 @@ def cut_once(statement_start: str) -> list[int]:
     return ran
 
 
+@pytest.mark.commits  # the connection is cut: the test's data must be on another one
 def test_a_signature_whose_connection_is_cut_is_taken_on_a_fresh_one(app, client, mailbox):
     campaign = CampaignFactory()
     ran = cut_once("INSERT INTO signatures")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import timedelta
 
 import pytest
@@ -18,6 +17,7 @@ from campaign.extensions import db
 from campaign.letters import reminders
 from campaign.mail import dispatcher
 from campaign.mail.models import EmailStatus, OutboundEmail
+from tests.support import services
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,
@@ -26,6 +26,7 @@ from tests.support.factories import (
     TargetFactory,
 )
 from tests.support.letters import co_signed_by, open_letter
+from tests.support.processes import wait_until_worker_idle
 from tests.support.smtp import html_part, text_part
 from tests.support.web import post, sign_in
 
@@ -118,7 +119,7 @@ def test_a_redelivered_task_sends_one_email_per_target(worker_app, mailbox):
     mailbox.wait_for("ellis@house.example.gov")
     rows = db.session.scalars(select(OutboundEmail).where(OutboundEmail.stream == "bulk")).all()
     dispatcher.dispatch([dispatcher.QueuedEmail(r.id, r.stream) for r in rows])  # again
-    time.sleep(1.5)
+    wait_until_worker_idle(services.REDIS_URL)
     assert len(mailbox.to("ellis@house.example.gov")) == 1
     assert len(mailbox.to("delgado@senate.example.gov")) == 1
     db.session.expire_all()

@@ -17,6 +17,7 @@ from campaign.mail.models import EmailStatus, OutboundEmail
 from tests.conftest import app_on_redis, confirm_path, csrf_token
 from tests.support import services
 from tests.support.factories import CampaignFactory, queued_email
+from tests.support.processes import wait_until_worker_idle
 from tests.support.proxy import TcpProxy
 from tests.support.smtp import text_part
 from tests.support.web import sign
@@ -50,7 +51,7 @@ def test_a_task_delivered_twice_sends_one_email(worker_app, mailbox):
     task.apply_async(args=[email.id])
     mailbox.wait_for("twice@example.org")
     wait_for_status(email.id, EmailStatus.SENT)
-    time.sleep(1.0)  # give the second delivery time to (not) send
+    wait_until_worker_idle(services.REDIS_URL)  # the second delivery has run (and not sent)
     assert len(mailbox.to("twice@example.org")) == 1
     assert db.session.get(OutboundEmail, email.id).attempts == 1
 
@@ -114,7 +115,7 @@ def test_a_signature_whose_transaction_rolls_back_sends_nothing(worker_app, mail
     assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
     assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
     assert outbox.relay(grace_seconds=0) == 0
-    time.sleep(1.0)
+    wait_until_worker_idle(services.REDIS_URL)
     assert mailbox.to("rolled@example.org") == []
 
 

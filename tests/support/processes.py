@@ -241,3 +241,17 @@ class CeleryProcess:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def wait_until_worker_idle(redis_url: str, timeout: float = 15.0) -> None:
+    """Wait until every task handed to the broker has run to its end: the queues are empty
+    and no message is held unacknowledged (mail tasks are acknowledged when they finish)."""
+    import redis
+
+    broker = redis.Redis.from_url(redis_url)
+
+    def idle() -> bool:
+        queued = sum(broker.llen(q) for q in ("mail.transactional", "mail.bulk", "default"))
+        return queued == 0 and broker.hlen("unacked") == 0
+
+    wait_until(idle, timeout, "the worker never finished its tasks", interval=0.05)
