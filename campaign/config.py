@@ -88,7 +88,7 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none). Needed
         # for the right client address in rate limits and the audit log behind TLS proxies.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
-        # Where services.throttle counts sign-in attempts.
+        # Where core.throttle counts sign-in attempts.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Signatures from one address beyond these are held: stored, not counted, no email
         # sent, until a coordinator releases them (0 turns a limit off). Addresses and

@@ -9,7 +9,10 @@ from sqlalchemy import select
 
 from campaign.accounts.models import Account, Role
 from campaign.accounts.services import account_by_email, create_coordinator, hash_password
+from campaign.campaigns.authoring import first_version
 from campaign.campaigns.models import Campaign, CampaignStatus
+from campaign.core.audit import SYSTEM
+from campaign.core.db import utcnow
 from campaign.extensions import db
 from campaign.partners.models import Endorsement, Partner, PartnerStatus
 from campaign.targets.models import Target
@@ -209,6 +212,9 @@ def _campaign(spec: dict, targets: list[Target]) -> Campaign:
     if campaign is None:
         fields = {k: v for k, v in spec.items() if k != "targets"}
         campaign = Campaign(**fields, targets=[targets[i] for i in spec["targets"]])
+        if campaign.status != CampaignStatus.DRAFT:
+            campaign.opened_at = utcnow()
+            campaign.versions.append(first_version(campaign, SYSTEM))
         db.session.add(campaign)
         db.session.flush()
     return campaign

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -23,6 +26,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from campaign.core.db import Model, UTCDateTime, enum_column, utcnow
 from campaign.extensions import db
 from campaign.targets.models import Target
+
+if TYPE_CHECKING:
+    from campaign.accounts.models import Account
 
 
 class CampaignStatus(enum.StrEnum):
@@ -53,18 +59,58 @@ class Campaign(Model):
         enum_column(CampaignStatus, 10),
         default=CampaignStatus.DRAFT,
     )
-    # The public count: recounted in a batch (see services.counts), never +1 per signature.
+    # The public count: recounted in a batch (see campaigns.counts), never +1 per signature.
     confirmed_count: Mapped[int] = mapped_column(Integer, default=0)
     counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the petition went to its targets (it goes once).
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Milestones beyond 25, 50, 75 and 100 % of the goal, as signature counts.
+    extra_milestones: Mapped[list[int]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    # An open campaign closes by itself at this moment (a beat job), if set.
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The image shown where the page is shared, re-encoded by the app (PNG).
+    share_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    share_image_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The text's version: 1 as opened, one more per edit of an open campaign's text.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     targets: Mapped[list[Target]] = relationship(secondary=campaign_targets, order_by=Target.name)
+    versions: Mapped[list[CampaignVersion]] = relationship(
+        back_populates="campaign", order_by="CampaignVersion.number", cascade="all, delete-orphan"
+    )
 
     @property
     def is_open(self) -> bool:
         return self.status == CampaignStatus.OPEN
+
+
+class CampaignVersion(Model):
+    """The text of an open campaign as it stood from a moment on: number 1 as opened, then
+    one per edit, with who edited it and which fields changed. A signature records the
+    number it was made under."""
+
+    __tablename__ = "campaign_versions"
+    __table_args__ = (UniqueConstraint("campaign_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500))
+    ask: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text)
+    changed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="versions")
+    edited_by: Mapped[Account | None] = relationship("Account")
 
 
 class Signature(Model):
@@ -104,8 +150,10 @@ class Signature(Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the one "you already signed" email has been queued.
     duplicate_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Held: one of many from the same address (see services.holds). Not emailed, so never
+    # Held: one of many from the same address (see campaigns.holds). Not emailed, so never
     # confirmed or counted, until a coordinator releases it. The address is kept only then.
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_address: Mapped[str | None] = mapped_column(String(45))
+    # The campaign's text version the signer signed (None: signed before versions).
+    campaign_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

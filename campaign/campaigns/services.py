@@ -44,6 +44,7 @@ class CampaignRef:
     slug: str
     title: str
     status: CampaignStatus
+    version: int
 
     @property
     def is_open(self) -> bool:
@@ -61,7 +62,7 @@ def signable_campaign(slug: str) -> CampaignRef | None:
     if hit is not None and hit[0] > now:
         return hit[1]
     row = db.session.execute(
-        select(Campaign.id, Campaign.slug, Campaign.title, Campaign.status).where(
+        select(Campaign.id, Campaign.slug, Campaign.title, Campaign.status, Campaign.version).where(
             Campaign.slug == slug, Campaign.status != CampaignStatus.DRAFT
         )
     ).first()

@@ -39,6 +39,9 @@ class Signable(Protocol):
     def title(self) -> str: ...
 
     @property
+    def version(self) -> int: ...
+
+    @property
     def is_open(self) -> bool: ...
 
 
@@ -95,6 +98,7 @@ def sign_petition(
                     "created_at": now,
                     "held_at": now if held else None,
                     "held_address": address if held else None,
+                    "campaign_version": campaign.version,
                 }
             )
         )

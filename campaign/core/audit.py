@@ -36,10 +36,14 @@ class AuditEvent(Model):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting, and from which address: passed in by the view, never read here."""
+    """Who is acting, and from which address: passed in by the view, never read here.
+    SYSTEM (no account) is Chorus itself acting on a schedule."""
 
-    account_id: int
+    account_id: int | None
     ip_address: str | None = None
+
+
+SYSTEM = Actor(None)
 
 
 def record(

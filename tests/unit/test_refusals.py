@@ -6,6 +6,7 @@ import pytest
 from campaign import create_app
 from campaign.accounts.services import AccountRefused, InvitationVoid
 from campaign.accounts.tokens import TokenInvalid
+from campaign.campaigns.authoring import CampaignRefused
 from campaign.campaigns.signing import CampaignNotOpen
 from campaign.core.addresses import InvalidEmail
 from campaign.core.errors import NotFound, Refused
@@ -25,6 +26,7 @@ from campaign.targets.imports import ImportRefused
         InvitationVoid,
         TokenInvalid,
         CampaignNotOpen,
+        CampaignRefused,
         InvalidEmail,
         DeliveryRefused,
         LetterRefused,

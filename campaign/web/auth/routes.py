@@ -1,4 +1,4 @@
-"""Account views: thin, each calls services.accounts."""
+"""Account views: thin, each calls campaign.accounts."""
 
 from __future__ import annotations
 
