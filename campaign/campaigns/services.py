@@ -36,6 +36,15 @@ def public_campaign(slug: str) -> Campaign | None:
     )
 
 
+def campaign_share_image(slug: str) -> bytes | None:
+    """The share image of a public campaign."""
+    return db.session.scalar(
+        select(Campaign.share_image).where(
+            Campaign.slug == slug, Campaign.status != CampaignStatus.DRAFT
+        )
+    )
+
+
 @dataclass(frozen=True)
 class CampaignRef:
     """What signing needs to know of a campaign."""

@@ -72,6 +72,7 @@ def build_world() -> tuple[dict, dict]:
         "partner_id": partner_a.id,
         "campaign_id": campaign.id,
         "change": "suspend",
+        "step": "close",
         "action": "release",
         "filename": "css/chorus.css",
         "member_id": accounts["member_a"].id,

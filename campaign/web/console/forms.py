@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     EmailField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,8 +16,16 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from campaign.campaigns.authoring import MAX_GOAL, SLUG
 from campaign.web.fields import ChorusForm, ReadableText, check_website, record_id, strip
 
 
@@ -153,3 +162,73 @@ class TargetForm(ChorusForm):
         "District (optional)", filters=[strip], validators=[Length(max=20), ReadableText()]
     )
     submit = SubmitField("Save the target")
+
+
+class CampaignForm(ChorusForm):
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[DataRequired("Give the campaign a title."), Length(max=200), ReadableText()],
+    )
+    slug = StringField(
+        "Address: /campaigns/…",
+        filters=[strip],
+        validators=[Length(max=120), ReadableText()],
+    )
+    summary = StringField(
+        "Summary (one line, shown in lists and where the page is shared)",
+        filters=[strip],
+        validators=[DataRequired("Write a one-line summary."), Length(max=500), ReadableText()],
+    )
+    ask = TextAreaField(
+        "The ask: what the petition asks for",
+        filters=[strip],
+        validators=[
+            DataRequired("Write the ask: what the petition asks for."),
+            Length(max=5000),
+            ReadableText(multiline=True),
+        ],
+    )
+    rationale = TextAreaField(
+        "Why it matters (Markdown, optional)",
+        filters=[strip],
+        validators=[Length(max=20000), ReadableText(multiline=True)],
+    )
+    goal = IntegerField(
+        "Signature goal",
+        validators=[
+            InputRequired("Give the goal as a whole number of signatures."),
+            NumberRange(1, MAX_GOAL, f"The goal must be between 1 and {MAX_GOAL:,} signatures."),
+        ],
+    )
+    extra_milestones = StringField(
+        "Extra milestones (optional)",
+        filters=[strip],
+        validators=[Length(max=200), ReadableText()],
+    )
+    closes_on = DateField("Closes at the end of this day, UTC (optional)", validators=[Optional()])
+    targets = SelectMultipleField("Addressed to", coerce=record_id)
+    target_list = SelectField("And everyone on a named list", coerce=record_id, default=0)
+    share_image = FileField("Share image (PNG or JPEG, optional)")
+    preview = SubmitField("Preview")
+    submit = SubmitField("Save the campaign")
+
+    def validate_slug(self, field: StringField) -> None:
+        if field.data and not SLUG.fullmatch(field.data):
+            raise ValidationError("Use lowercase letters, digits and single hyphens.")
+
+    def validate_extra_milestones(self, field: StringField) -> None:
+        self.milestones = []
+        for part in (field.data or "").replace(";", ",").split(","):
+            value = part.strip().replace("_", "")
+            if not value:
+                continue
+            if not value.isdigit() or not 1 <= int(value) <= MAX_GOAL:
+                raise ValidationError(
+                    "List signature counts separated by commas, like 2500, 10000."
+                )
+            self.milestones.append(int(value))
+
+    def validate_closes_on(self, field: DateField) -> None:
+        if field.data and not date.today() <= field.data <= date.today() + timedelta(days=5 * 365):
+            raise ValidationError("Choose a closing date from today to five years from now.")

@@ -9,6 +9,7 @@ from campaign.campaigns import counts, signing
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.services import (
     campaign_of,
+    campaign_share_image,
     open_campaigns,
     public_campaign,
     public_endorsements,
@@ -72,6 +73,14 @@ def _campaign_page(
         csrf_value=csrf_value,
     )
     return html, status
+
+
+@bp.get("/campaigns/<slug>/share.jpg")
+def share_image(slug: str) -> Response:
+    image = campaign_share_image(slug) or abort(404)
+    response = Response(image, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "public, max-age=86400"  # ?v= changes with each image
+    return response
 
 
 @bp.post("/campaigns/<slug>/sign")
