@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -85,18 +85,27 @@ def migrate(url: str) -> None:
         db.engine.dispose()
 
 
+def end_the_tests_transaction(app: Flask) -> None:
+    """Every session of a rolled-back test works in a savepoint of one connection: before a
+    request (or a command) the test's own transaction ends, or its rollback would undo what
+    the request commits inside it. It ends as it would have, apart, on a connection of its
+    own: rolled back, so what the test left uncommitted is not seen by the request."""
+    if ROLLED_BACK in app.extensions and db.session().in_transaction():
+        db.session.rollback()
+
+
+class CommandRunner(FlaskCliRunner):
+    def invoke(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        end_the_tests_transaction(self.app)
+        return super().invoke(*args, **kwargs)
+
+
 class VisitorClient(FlaskClient):
     """Each request runs in an app context of its own, as in production: its own `g` and its
     own database session, apart from the test's."""
 
     def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
-        if ROLLED_BACK in self.application.extensions and db.session().in_transaction():
-            # Every session of a rolled-back test works in a savepoint of one connection:
-            # the test's own transaction ends first, or its rollback would undo what the
-            # request commits inside it. Its objects are read afresh after the request, as a
-            # rollback would have them.
-            db.session.commit()
-            db.session.expire_all()
+        end_the_tests_transaction(self.application)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -116,6 +125,7 @@ def make_app(database_url: str, smtp_url: str, **overrides: Any) -> Flask:
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = VisitorClient
+    app.test_cli_runner_class = CommandRunner
     return app
 
 

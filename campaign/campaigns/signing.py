@@ -105,11 +105,9 @@ def sign_petition(
         .scalar()
     )
     # Nobody is emailed because of a held signature, not even about a repeat.
-    if held:
-        pass
-    elif new_id is not None:
+    if not held and new_id is not None:
         _queue_confirmation(campaign, request, token)
-    else:
+    elif not held:
         _queue_duplicate_notice(campaign, request, normalized)
     db.session.commit()
 

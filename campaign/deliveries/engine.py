@@ -61,7 +61,7 @@ def deliver(actor: Actor, subject: Deliverable, delivery: Delivery) -> int:
     returns how many targets it goes to."""
     refuse_second(subject, delivery.noun)
     if not subject.targets:
-        raise DeliveryRefused(f"The {delivery.noun} has no targets.")
+        raise DeliveryRefused(f"The {delivery.object_type} has no targets.")
     for target in subject.targets:
         email = outbox.queue_email(
             delivery.template, target.email, delivery.context_for(target), stream=Stream.BULK

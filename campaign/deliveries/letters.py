@@ -104,7 +104,7 @@ def deliver_letter(actor: Actor, letter_id: int) -> int:
     """Send the letter: one email per target on the bulk mail path, then tell the co-signing
     partners. A letter is delivered once; a second click is refused and sends nothing."""
     letter = locked_letter(letter_id)
-    engine.refuse_second(letter, "letter")
+    engine.refuse_second(letter, "letter")  # before the other checks: a second click hears this
     if letter.status != LetterStatus.OPEN:
         raise DeliveryRefused("Open the letter for co-signing before delivering it.")
     co_signers = current_co_signers(letter)

@@ -81,7 +81,7 @@ def deliver_petition(actor: Actor, campaign_id: int) -> int:
     campaign = locked(Campaign, campaign_id)
     if campaign is None:
         raise DeliveryRefused("There is no such campaign.")
-    engine.refuse_second(campaign, "petition")
+    engine.refuse_second(campaign, "petition")  # before the other checks, as for letters
     if campaign.status == CampaignStatus.DRAFT:
         raise DeliveryRefused("A draft campaign's petition cannot be delivered.")
     by_state = counts.confirmed_by_state(campaign.id)

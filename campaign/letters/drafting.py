@@ -1,4 +1,4 @@
-"""Joint letters: drafting, versioned text, opening to partners, co-signing."""
+"""Joint letters: drafting, versioned text, opening to partners."""
 
 from __future__ import annotations
 

@@ -21,6 +21,9 @@ from campaign.letters.models import (
 from campaign.mail import outbox
 from campaign.partners.models import Partner, PartnerStatus
 
+# Rows claimed per INSERT (three parameters each, well below the databases' limits).
+CLAIMS_PER_STATEMENT = 1000
+
 
 def send_reminders(now: datetime | None = None) -> int:
     """Remind every approved partner that has not co-signed the current text of an open
@@ -55,20 +58,23 @@ def send_reminders(now: datetime | None = None) -> int:
     partners = db.session.scalars(
         select(Partner.id).where(Partner.status == PartnerStatus.APPROVED)
     ).all()
+    done = signed | reminded
     wanted = [
         {"letter_id": letter.id, "partner_id": partner_id, "sent_at": now}
         for letter in due
         for partner_id in partners
-        if (letter.id, partner_id) not in signed | reminded
+        if (letter.id, partner_id) not in done
     ]
-    if not wanted:
-        return 0
     # The unique row per letter and partner is the claim: of two beats at once, one wins it.
-    claimed = db.session.execute(
-        _insert_ignore(LetterReminder)
-        .values(wanted)
-        .returning(LetterReminder.letter_id, LetterReminder.partner_id)
-    ).all()
+    claimed = [
+        row
+        for start in range(0, len(wanted), CLAIMS_PER_STATEMENT)
+        for row in db.session.execute(
+            _insert_ignore(LetterReminder)
+            .values(wanted[start : start + CLAIMS_PER_STATEMENT])
+            .returning(LetterReminder.letter_id, LetterReminder.partner_id)
+        )
+    ]
     admins = accounts.admin_emails_by_partner({partner_id for _, partner_id in claimed})
     letters = {letter.id: letter for letter in due}
     sent = 0

@@ -39,24 +39,43 @@ class QueuedEmail:
     stream: Stream
 
 
-_PENDING = "outbox.pending"
+_PENDING = "outbox.pending"  # [(email, the transaction, or savepoint, that wrote it)]
 _COMMITTED = "outbox.committed"
 
 
 def after_commit(session: Session, email: QueuedEmail) -> None:
-    """Hand the row to the workers once the session's transaction commits."""
-    session.info.setdefault(_PENDING, []).append(email)
+    """Hand the row to the workers once the session's outermost transaction commits; if
+    the savepoint that wrote it rolls back, or the transaction does, it is forgotten."""
+    written_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((email, written_in))
 
 
 def discard_pending(session: Session) -> list[QueuedEmail]:
     """Forget the rows waiting for this session's commit (the relay still has them)."""
     session.info.pop(_COMMITTED, None)
-    return session.info.pop(_PENDING, [])
+    return [email for email, _ in session.info.pop(_PENDING, [])]
 
 
 def _committed(session: Session) -> None:
-    if session.info.get(_PENDING):
+    # Fired for a savepoint released too: only the outermost commit counts.
+    if session.info.get(_PENDING) and not session.in_nested_transaction():
         session.info[_COMMITTED] = True
+
+
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A savepoint rolled back: forget the rows written inside it (the outermost
+    transaction's end forgets everything when it did not commit)."""
+    pending = session.info.get(_PENDING)
+    if pending and previous.nested:
+        session.info[_PENDING] = [(e, t) for e, t in pending if not _within(t, previous)]
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def _ended(session: Session, transaction: SessionTransaction) -> None:
@@ -74,6 +93,7 @@ def install() -> None:
     """Dispatch after commit in every session (once, however many apps are made)."""
     if not event.contains(Session, "after_commit", _committed):
         event.listen(Session, "after_commit", _committed)
+        event.listen(Session, "after_soft_rollback", _rolled_back)
         event.listen(Session, "after_transaction_end", _ended)
 
 

@@ -1,4 +1,5 @@
-"""Partners: deciding applications, suspending and reinstating, endorsing campaigns, teams."""
+"""Membership of the coalition: suspending and reinstating partners, the coalition's size,
+and the approved partner an account acts for."""
 
 from __future__ import annotations
 

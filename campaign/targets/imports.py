@@ -37,28 +37,14 @@ log = logging.getLogger(__name__)
 
 
 REQUIRED_COLUMNS = ("name", "title", "office", "email")
-
-
 OPTIONAL_COLUMNS = ("state", "district")
-
-
 MAX_BYTES = 16 * 1024 * 1024
-
-
 # Files up to this size (about 2,000 rows) are checked and imported while the coordinator
 # waits; larger ones by a worker.
 IN_REQUEST_BYTES = 200 * 1024
-
-
 IN_REQUEST_ROWS = 2000
-
-
 MAX_PROBLEMS = 200
-
-
 PREVIEW_ROWS = 20
-
-
 CHUNK = 1000
 
 

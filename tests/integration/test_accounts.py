@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -262,7 +263,7 @@ def test_an_idle_session_ends_on_the_server_side(client, app):
 def test_the_session_cookie_is_secure_when_served_over_https(database, smtp_server):
     app = make_app(database, smtp_server[0], BASE_URL="https://act.example.org")
     assert app.config["SESSION_COOKIE_SECURE"] is True
-    for _ in rolled_back(app):
+    with contextmanager(rolled_back)(app):
         AccountFactory(email="kim@coalition.example.org")
         client = app.test_client()
         response = sign_in(client, "kim@coalition.example.org")

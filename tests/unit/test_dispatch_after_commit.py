@@ -1,0 +1,57 @@
+"""Email rows are handed to the workers once their transaction commits, and only then: a
+rollback, of the transaction or of the savepoint that wrote them, forgets them."""
+
+import pytest
+
+from campaign import create_app
+from campaign.extensions import db
+from campaign.mail import dispatcher, outbox
+
+
+@pytest.fixture
+def handed(monkeypatch):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    calls: list[list[int]] = []
+    monkeypatch.setattr(dispatcher, "dispatch", lambda emails: calls.append([e.id for e in emails]))
+    with app.app_context():
+        db.create_all()
+        yield calls
+
+
+def queue(to: str) -> int:
+    return outbox.queue_email("signature_confirm", to, {}).id
+
+
+def test_rows_go_after_the_commit_once(handed):
+    first, second = queue("a@example.org"), queue("b@example.org")
+    assert handed == []
+    db.session.commit()
+    assert handed == [[first, second]]
+    db.session.commit()
+    assert handed == [[first, second]]
+
+
+def test_a_rollback_forgets_them(handed):
+    queue("a@example.org")
+    db.session.rollback()
+    db.session.commit()
+    assert handed == []
+
+
+def test_a_released_savepoint_is_not_the_commit(handed):
+    savepoint = db.session.begin_nested()
+    queue("a@example.org")
+    savepoint.commit()  # releases the savepoint only
+    assert handed == []
+    db.session.rollback()
+    db.session.commit()
+    assert handed == []
+
+
+def test_a_rolled_back_savepoint_forgets_only_its_own_rows(handed):
+    kept = queue("a@example.org")
+    savepoint = db.session.begin_nested()
+    queue("b@example.org")
+    savepoint.rollback()
+    db.session.commit()
+    assert handed == [[kept]]
