@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from campaign.campaigns import milestones
 from campaign.campaigns.models import Campaign, Signature
 from campaign.core.db import utcnow
 from campaign.extensions import db
@@ -45,24 +46,32 @@ def refresh_stale_counts(campaigns: Iterable[Campaign]) -> None:
         update(Campaign)
         .where(Campaign.id.in_(claim.scalar_subquery()))
         .values(confirmed_count=confirmed, counted_at=now)
-        .returning(Campaign.id, Campaign.confirmed_count),
+        .returning(
+            Campaign.id,
+            Campaign.confirmed_count,
+            Campaign.goal,
+            Campaign.extra_milestones,
+            Campaign.milestone_reached,
+        ),
         execution_options={"synchronize_session": False},
     ).all()
+    # The rows stay locked until the commit: only this recount can announce their milestones.
+    for campaign_id, count, goal, extra, announced in rows:
+        milestone = milestones.crossed(count, goal, extra or [], announced or 0)
+        if milestone is not None:
+            db.session.execute(
+                update(Campaign)
+                .where(Campaign.id == campaign_id)
+                .values(milestone_reached=milestone),
+                execution_options={"synchronize_session": False},
+            )
+            milestones.announce(campaign_id, milestone)
     db.session.commit()
-    counts = dict(rows)
+    counts = {row.id: row.confirmed_count for row in rows}
     for campaign in stale:
         if campaign.id in counts:
             set_committed_value(campaign, "confirmed_count", counts[campaign.id])
             set_committed_value(campaign, "counted_at", now)
-
-
-def next_milestone(count: int, goal: int) -> int | None:
-    """The next quarter of the goal still to reach, then the goal itself; None once reached."""
-    for step in (0.25, 0.5, 0.75, 1.0):
-        mark = max(1, round(goal * step))
-        if count < mark:
-            return mark
-    return None
 
 
 def confirmed_by_state(campaign_id: int) -> dict[str, int]:

@@ -68,6 +68,8 @@ class Campaign(Model):
     extra_milestones: Mapped[list[int]] = mapped_column(
         JSON, default=list, server_default=text("'[]'")
     )
+    # The highest milestone announced so far (see campaigns.milestones), as a count.
+    milestone_reached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # An open campaign closes by itself at this moment (a beat job), if set.
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The image shown where the page is shared, re-encoded by the app (PNG).

@@ -1,6 +1,6 @@
 import pytest
 
-from campaign.campaigns.counts import next_milestone
+from campaign.campaigns.milestones import next_milestone
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from campaign.campaigns import counts, signing
+from campaign.campaigns import counts, milestones, signing
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.services import (
     campaign_of,
@@ -68,7 +68,10 @@ def _campaign_page(
         endorsements=public_endorsements(campaign),
         responses=responses_to(campaign),
         supporters=public_supporters(campaign),
-        next_milestone=counts.next_milestone(campaign.confirmed_count, campaign.goal),
+        next_milestone=milestones.next_milestone(
+            campaign.confirmed_count, campaign.goal, campaign.extra_milestones
+        ),
+        milestones_reached=milestones.reached(campaign),
         notice=notice,
         csrf_value=csrf_value,
     )
