@@ -143,6 +143,8 @@ class Signature(Model):
     postal_code: Mapped[str] = mapped_column(String(10))
     state: Mapped[str | None] = mapped_column(String(2))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # A coordinator chose to show the comment on the campaign page (audited).
+    comment_shown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     consent_updates: Mapped[bool] = mapped_column(Boolean, default=False)
     # The signer chose to show their name (as "Ann L.") and comment on the campaign page.
     show_publicly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

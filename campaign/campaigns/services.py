@@ -103,8 +103,7 @@ def campaign_of(signature: Signature | None) -> Campaign | None:
 
 @dataclass(frozen=True)
 class Supporter:
-    """A confirmed signer who chose to be shown: first name, initial and state only. Comments
-    stay private until coordinators can moderate them."""
+    """A confirmed signer who chose to be shown: first name, initial and state only."""
 
     name: str
     state: str | None
@@ -122,6 +121,33 @@ def public_supporters(campaign: Campaign, limit: int = 6) -> list[Supporter]:
         .limit(limit)
     )
     return [Supporter(short_name(name), state) for name, state in rows]
+
+
+@dataclass(frozen=True)
+class SupporterComment:
+    """A comment coordinators chose to show; the name only if the signer chose to show it."""
+
+    name: str | None
+    state: str | None
+    comment: str
+
+
+def public_comments(campaign: Campaign, limit: int = 10) -> list[SupporterComment]:
+    rows = db.session.execute(
+        select(Signature.full_name, Signature.show_publicly, Signature.state, Signature.comment)
+        .where(
+            Signature.campaign_id == campaign.id,
+            Signature.confirmed_at.is_not(None),
+            Signature.comment_shown.is_(True),
+            Signature.comment != "",
+        )
+        .order_by(Signature.confirmed_at.desc())
+        .limit(limit)
+    )
+    return [
+        SupporterComment(short_name(name) if shown else None, state, comment)
+        for name, shown, state, comment in rows
+    ]
 
 
 def short_name(full_name: str) -> str:

@@ -65,6 +65,11 @@ def unique_slug(model: Any, text: str, fallback: str) -> str:
     return slug
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching text anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def locked(model: type[Row], row_id: int) -> Row | None:
     """The row, locked until commit and read as it is now (not as first loaded), so two
     people deciding about it at once cannot both act on a stale state."""

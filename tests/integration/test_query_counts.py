@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from campaign.accounts.models import Role
+from campaign.campaigns.models import Signature
 from campaign.core.audit import Actor
 from campaign.core.db import utcnow
 from campaign.deliveries import letters as letter_deliveries
@@ -208,3 +209,25 @@ def test_the_partner_directory_filters_in_the_database(app, client):
             )
 
     same_count_as_rows_grow(page(client, "/partners?focus=family-support&state=OH"), grow)
+
+
+def test_the_console_signatures_page(app, client, coordinator):
+    campaign = CampaignFactory()
+
+    def grow(n: int) -> None:
+        start = db.session.query(Signature).count()
+        for i in range(start, start + n):
+            db.session.add(
+                Signature(
+                    campaign_id=campaign.id,
+                    full_name=f"Signer {i}",
+                    email=f"s{i}@example.org",
+                    email_normalized=f"s{i}@example.org",
+                    postal_code="20005",
+                    comment="Because.",
+                    confirmed_at=utcnow(),
+                )
+            )
+        db.session.commit()
+
+    same_count_as_rows_grow(page(client, f"/console/campaigns/{campaign.id}/signatures"), grow)

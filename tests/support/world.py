@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Flask
 
 from campaign.accounts.models import Role
+from campaign.campaigns.models import Signature
 from campaign.core.db import utcnow
 from campaign.extensions import db
 from campaign.letters.models import JointLetter, LetterStatus, LetterVersion
@@ -63,7 +64,16 @@ def build_world() -> tuple[dict, dict]:
         targets=[TargetFactory()],
     )
     letter.versions.append(LetterVersion(number=1, body="Dear Senator,"))
-    db.session.add_all([application, target_import, letter])
+    signature = Signature(
+        campaign_id=campaign.id,
+        full_name="Ann Lee",
+        email="ann@example.org",
+        email_normalized="ann@example.org",
+        postal_code="20005",
+        comment="For my brother.",
+        confirmed_at=utcnow(),
+    )
+    db.session.add_all([application, target_import, letter, signature])
     db.session.commit()
     values = {
         "slug": campaign.slug,
@@ -73,6 +83,8 @@ def build_world() -> tuple[dict, dict]:
         "campaign_id": campaign.id,
         "change": "suspend",
         "step": "close",
+        "signature_id": signature.id,
+        "choice": "show",
         "action": "release",
         "filename": "css/chorus.css",
         "member_id": accounts["member_a"].id,

@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__)
 
-from campaign.web.console import authoring, campaigns, held, letters, mail, routes  # noqa: E402, F401
+from campaign.web.console import (  # noqa: E402, F401
+    authoring,
+    campaigns,
+    held,
+    letters,
+    mail,
+    routes,
+    signers,
+)

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from campaign.accounts import services as accounts
 from campaign.accounts.models import Account
 from campaign.core.audit import AuditEvent
+from campaign.core.db import like_pattern
 from campaign.core.errors import Refused
 from campaign.extensions import db
 from campaign.partners import applications as partner_applications
@@ -31,10 +32,6 @@ from campaign.web.fields import id_argument
 from campaign.web.pagination import paginate
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 @bp.get("/")
 @coordinator_required
 def home() -> Response:
@@ -51,8 +48,8 @@ def applications() -> str:
     if q := request.args.get("q", "").strip()[:100]:
         query = query.where(
             or_(
-                PartnerApplication.organization_name.ilike(_like(q)),
-                PartnerApplication.contact_email.ilike(_like(q)),
+                PartnerApplication.organization_name.ilike(like_pattern(q)),
+                PartnerApplication.contact_email.ilike(like_pattern(q)),
             )
         )
     return render_template(
@@ -117,7 +114,7 @@ def partner_list() -> str:
     if status in {s.value for s in PartnerStatus}:
         query = query.where(Partner.status == status)
     if q := request.args.get("q", "").strip()[:100]:
-        query = query.where(Partner.name.ilike(_like(q)))
+        query = query.where(Partner.name.ilike(like_pattern(q)))
     return render_template(
         "console/partners.html",
         page=paginate(query),
@@ -175,7 +172,7 @@ def audit_log() -> str:
     if object_type := request.args.get("object", "").strip()[:40]:
         query = query.where(AuditEvent.object_type == object_type)
     if actor := request.args.get("actor", "").strip()[:254]:
-        query = query.join(AuditEvent.actor).where(Account.email.ilike(_like(actor)))
+        query = query.join(AuditEvent.actor).where(Account.email.ilike(like_pattern(actor)))
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     objects = db.session.scalars(
         select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
@@ -201,9 +198,9 @@ def target_list() -> str:
     if q := request.args.get("q", "").strip()[:100]:
         query = query.where(
             or_(
-                Target.name.ilike(_like(q)),
-                Target.email.ilike(_like(q)),
-                Target.office.ilike(_like(q)),
+                Target.name.ilike(like_pattern(q)),
+                Target.email.ilike(like_pattern(q)),
+                Target.office.ilike(like_pattern(q)),
             )
         )
     lists = db.session.scalars(select(TargetList).order_by(TargetList.name))

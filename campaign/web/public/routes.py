@@ -12,6 +12,7 @@ from campaign.campaigns.services import (
     campaign_share_image,
     open_campaigns,
     public_campaign,
+    public_comments,
     public_endorsements,
     public_supporters,
     signable_campaign,
@@ -68,6 +69,7 @@ def _campaign_page(
         endorsements=public_endorsements(campaign),
         responses=responses_to(campaign),
         supporters=public_supporters(campaign),
+        comments=public_comments(campaign),
         next_milestone=milestones.next_milestone(
             campaign.confirmed_count, campaign.goal, campaign.extra_milestones
         ),
