@@ -16,7 +16,12 @@ from campaign.campaigns.models import Campaign, CampaignStatus, CampaignVersion,
 from campaign.core.audit import Actor, AuditEvent
 from campaign.core.db import utcnow
 from campaign.extensions import db
-from tests.support.factories import AccountFactory, EndorsementFactory, PartnerFactory
+from tests.support.factories import (
+    AccountFactory,
+    EndorsementFactory,
+    PartnerFactory,
+    SignatureFactory,
+)
 from tests.support.files import image_bytes
 from tests.support.web import sign
 
@@ -40,21 +45,6 @@ def count(model) -> int:  # type: ignore[no-untyped-def]
 
 def actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-
-
-def confirmed_signatures(campaign: Campaign, n: int) -> None:
-    for i in range(n):
-        db.session.add(
-            Signature(
-                campaign_id=campaign.id,
-                full_name=f"Signer {i}",
-                email=f"s{i}@example.org",
-                email_normalized=f"s{i}@example.org",
-                postal_code="20005",
-                confirmed_at=utcnow(),
-            )
-        )
-    db.session.commit()
 
 
 def test_a_new_campaign_is_a_draft_at_an_address_made_from_its_title(app, coordinator):
@@ -151,7 +141,7 @@ def test_the_address_is_permanent_once_open(app, coordinator):
 def test_the_goal_of_an_open_campaign_can_rise_but_not_below_the_count(app, coordinator):
     campaign = authoring.create_campaign(coordinator, DRAFT)
     lifecycle.open_campaign(coordinator, campaign.id)
-    confirmed_signatures(campaign, 3)
+    SignatureFactory.create_batch(3, campaign_id=campaign.id)
     with pytest.raises(CampaignRefused, match="lower than the 3 signatures") as refused:
         authoring.edit_campaign(coordinator, campaign.id, replace(DRAFT, goal=2))
     assert refused.value.field == "goal"

@@ -10,34 +10,21 @@ import pytest
 from campaign.accounts.models import Role
 from campaign.campaigns import counts
 from campaign.campaigns.models import Campaign
-from campaign.core.db import utcnow
 from campaign.extensions import db
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,
     EndorsementFactory,
     PartnerFactory,
+    SignatureFactory,
 )
 
 COORDINATOR = "kim@coalition.example.org"
 PARTNER_ADMIN = "ana@hope.example.org"
 
 
-def confirm(campaign: Campaign, n: int, start: int = 0) -> None:
-    from campaign.campaigns.models import Signature
-
-    for i in range(start, start + n):
-        db.session.add(
-            Signature(
-                campaign_id=campaign.id,
-                full_name=f"Signer {i}",
-                email=f"s{i}@example.org",
-                email_normalized=f"s{i}@example.org",
-                postal_code="20005",
-                confirmed_at=utcnow(),
-            )
-        )
-    db.session.commit()
+def confirm(campaign: Campaign, n: int) -> None:
+    SignatureFactory.create_batch(n, campaign_id=campaign.id)
 
 
 @pytest.fixture
@@ -61,7 +48,7 @@ def test_each_milestone_is_told_once_and_a_jump_names_the_highest(app, campaign,
     confirm(campaign, 1)
     recount(campaign.id)
     assert mailbox.to(COORDINATOR) == []  # 1 of 8: below 25 %
-    confirm(campaign, 4, start=1)  # 5: past 25 % (2) and 50 % (4)
+    confirm(campaign, 4)  # 5: past 25 % (2) and 50 % (4)
     recount(campaign.id)
     [first] = mailbox.wait_for(COORDINATOR)
     assert first["Subject"] == f"4 signatures: {campaign.title}"
@@ -69,7 +56,7 @@ def test_each_milestone_is_told_once_and_a_jump_names_the_highest(app, campaign,
     assert len(mailbox.wait_for(PARTNER_ADMIN)) == 1
     recount(campaign.id)
     assert len(mailbox.to(COORDINATOR)) == 1  # nothing new passed
-    confirm(campaign, 8, start=5)  # 13: past 75 %, 100 % and the extra 12
+    confirm(campaign, 8)  # 13: past 75 %, 100 % and the extra 12
     recount(campaign.id)
     assert (
         mailbox.wait_for(COORDINATOR, count=2)[1]["Subject"] == f"12 signatures: {campaign.title}"

@@ -12,7 +12,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from campaign.accounts.models import Role
-from campaign.campaigns.models import Signature
 from campaign.core.audit import Actor
 from campaign.core.db import utcnow
 from campaign.deliveries import letters as letter_deliveries
@@ -24,6 +23,7 @@ from tests.support.factories import (
     CampaignFactory,
     EndorsementFactory,
     PartnerFactory,
+    SignatureFactory,
     TargetFactory,
 )
 from tests.support.letters import co_signed_as, open_letter
@@ -215,19 +215,6 @@ def test_the_console_signatures_page(app, client, coordinator):
     campaign = CampaignFactory()
 
     def grow(n: int) -> None:
-        start = db.session.query(Signature).count()
-        for i in range(start, start + n):
-            db.session.add(
-                Signature(
-                    campaign_id=campaign.id,
-                    full_name=f"Signer {i}",
-                    email=f"s{i}@example.org",
-                    email_normalized=f"s{i}@example.org",
-                    postal_code="20005",
-                    comment="Because.",
-                    confirmed_at=utcnow(),
-                )
-            )
-        db.session.commit()
+        SignatureFactory.create_batch(n, campaign_id=campaign.id, comment="Because.")
 
     same_count_as_rows_grow(page(client, f"/console/campaigns/{campaign.id}/signatures"), grow)

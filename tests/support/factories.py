@@ -7,7 +7,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from campaign.accounts.models import Account, Role
 from campaign.accounts.services import hash_password
-from campaign.campaigns.models import Campaign, CampaignStatus
+from campaign.campaigns.models import Campaign, CampaignStatus, Signature
+from campaign.core.db import utcnow
 from campaign.extensions import db
 from campaign.mail import dispatcher, outbox
 from campaign.partners.models import Endorsement, Partner, PartnerStatus
@@ -43,6 +44,19 @@ class CampaignFactory(_Base):
     rationale = "Depression is a **leading cause** of disability."
     goal = 100
     status = CampaignStatus.OPEN
+
+
+class SignatureFactory(_Base):
+    """A confirmed signature unless told otherwise (confirmed_at=None)."""
+
+    class Meta:
+        model = Signature
+
+    full_name = factory.Sequence(lambda n: f"Signer {n}")
+    email = factory.Sequence(lambda n: f"signer{n}@example.org")
+    email_normalized = factory.LazyAttribute(lambda s: s.email)
+    postal_code = "20005"
+    confirmed_at = factory.LazyFunction(utcnow)
 
 
 class PartnerFactory(_Base):
