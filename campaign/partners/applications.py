@@ -6,7 +6,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from campaign.accounts import services as accounts
@@ -213,3 +213,27 @@ def reject_application(actor: Actor, application_id: int, reason: str) -> None:
         },
     )
     db.session.commit()
+
+
+def waiting(limit: int = 10) -> list[PartnerApplication]:
+    """The oldest applications waiting for a coordinator's decision."""
+    return list(
+        db.session.scalars(
+            select(PartnerApplication)
+            .where(PartnerApplication.status == ApplicationStatus.PENDING)
+            .order_by(PartnerApplication.created_at, PartnerApplication.id)
+            .limit(limit)
+        )
+    )
+
+
+def waiting_count() -> int:
+    """Applications waiting for a coordinator's decision."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(PartnerApplication)
+            .where(PartnerApplication.status == ApplicationStatus.PENDING)
+        )
+        or 0
+    )

@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
-from werkzeug.wrappers import Response
 
 from campaign.accounts import services as accounts
 from campaign.accounts.models import Account
+from campaign.campaigns import counts, holds, milestones
+from campaign.campaigns.services import open_campaigns
 from campaign.core.audit import AuditEvent
 from campaign.core.db import like_pattern
 from campaign.core.errors import Refused
 from campaign.extensions import db
+from campaign.letters import lists
 from campaign.partners import applications as partner_applications
 from campaign.partners import membership
 from campaign.partners.models import ApplicationStatus, Partner, PartnerApplication, PartnerStatus
@@ -34,8 +36,24 @@ from campaign.web.pagination import paginate
 
 @bp.get("/")
 @coordinator_required
-def home() -> Response:
-    return redirect(url_for("console.applications"))
+def home() -> str:
+    """What needs attention: applications waiting, open campaigns, letters gathering."""
+    campaigns = open_campaigns()
+    counts.refresh_stale_counts(campaigns)
+    letters = lists.open_letters()
+    return render_template(
+        "console/home.html",
+        waiting=partner_applications.waiting_count(),
+        applications=partner_applications.waiting(),
+        campaigns=campaigns,
+        next_milestones={
+            c.id: milestones.next_milestone(c.confirmed_count, c.goal, c.extra_milestones)
+            for c in campaigns
+        },
+        held=holds.held_by_campaign(),
+        letters=letters,
+        co_signers=lists.co_signer_counts([letter.id for letter in letters]),
+    )
 
 
 @bp.get("/applications")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from werkzeug.wrappers import Response
 
+from campaign.letters import lists
 from campaign.partners import directory
 from campaign.partners.statement import FOCUS_AREAS
 from campaign.web.pagination import paginate
@@ -36,6 +37,7 @@ def partner_page(slug: str) -> str:
         "public/partner_page.html",
         partner=partner,
         campaigns=directory.endorsed_campaigns(partner),
+        letters=lists.letters_co_signed_by(partner.id),
         focus_areas=FOCUS_AREAS,
     )
 

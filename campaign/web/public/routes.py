@@ -21,6 +21,7 @@ from campaign.campaigns.signing import Confirmation, SignatureRequest
 from campaign.core.errors import Refused
 from campaign.core.links import external_url
 from campaign.deliveries.responses import responses_to
+from campaign.letters import lists
 from campaign.partners.membership import coalition_size
 from campaign.web import Page
 from campaign.web.page_cache import CSRF_PLACEHOLDER, cached_page, with_csrf_token
@@ -36,7 +37,14 @@ def home() -> str:
 def _render_home() -> str:
     campaigns = open_campaigns()
     counts.refresh_stale_counts(campaigns)
-    return render_template("public/home.html", campaigns=campaigns, coalition_size=coalition_size())
+    letters = lists.open_letters()
+    return render_template(
+        "public/home.html",
+        campaigns=campaigns,
+        letters=letters,
+        co_signers=lists.co_signer_counts([letter.id for letter in letters]),
+        coalition_size=coalition_size(),
+    )
 
 
 @bp.get("/campaigns/<slug>")
@@ -70,6 +78,7 @@ def _campaign_page(
         responses=responses_to(campaign),
         supporters=public_supporters(campaign),
         comments=public_comments(campaign),
+        letters=lists.letters_for_campaign(campaign.id),
         next_milestone=milestones.next_milestone(
             campaign.confirmed_count, campaign.goal, campaign.extra_milestones
         ),
