@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from campaign.accounts.models import Account, Role
 from campaign.accounts.services import account_by_email, create_coordinator, hash_password
 from campaign.campaigns.authoring import first_version
-from campaign.campaigns.models import Campaign, CampaignStatus
+from campaign.campaigns.models import Campaign, CampaignStatus, Signature
 from campaign.core.audit import SYSTEM
 from campaign.core.db import utcnow
 from campaign.extensions import db
@@ -158,6 +158,8 @@ def seed_demo() -> str | None:
     admin, or None if they existed."""
     targets = [_target(*row) for row in TARGETS]
     campaigns = [_campaign(spec, targets) for spec in CAMPAIGNS]
+    for campaign in campaigns:
+        _signatures(campaign, SIGNATURES.get(campaign.slug, 0))
     for slug, name, website, mission, state, statement, focus in PARTNERS:
         partner = db.session.scalar(select(Partner).where(Partner.slug == slug))
         if partner is None:
@@ -195,6 +197,121 @@ def seed_demo() -> str | None:
         )
         db.session.commit()
     return password
+
+
+# Confirmed signatures per demo campaign: one past half its goal, one past its goal.
+SIGNATURES = {
+    "double-mental-health-research": 3140,
+    "youth-early-intervention-trials": 5420,
+    "veterans-suicide-prevention-research": 640,
+    "parity-enforcement-study": 2150,
+}
+PLACES = [
+    ("43004", "OH"),
+    ("19104", "PA"),
+    ("94110", "CA"),
+    ("10027", "NY"),
+    ("78701", "TX"),
+    ("60614", "IL"),
+    ("30309", "GA"),
+    ("98103", "WA"),
+    ("80203", "CO"),
+    ("02139", "MA"),
+    ("55414", "MN"),
+    ("87501", "NM"),
+]
+COMMENTS = [
+    (
+        "Maria Gonzalez",
+        "maria.gonzalez@demo.example.org",
+        "94110",
+        "CA",
+        "My brother waited four years for a diagnosis. Research would have shortened that.",
+    ),
+    (
+        "James Whitfield",
+        "james.whitfield@demo.example.org",
+        "43004",
+        "OH",
+        "I am a veteran. Too many of my friends are not here to sign this.",
+    ),
+    (
+        "Priya Natarajan",
+        "priya.natarajan@demo.example.org",
+        "10027",
+        "NY",
+        "As a nurse I see what early treatment can do. Fund the trials.",
+    ),
+    (
+        "Tom Becker",
+        "tom.becker@demo.example.org",
+        "55414",
+        "MN",
+        "For my daughter, who is doing well today because someone studied what works.",
+    ),
+]
+# The rows of a demo campaign's signatures, made in the database in one statement.
+_BULK = """
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count),
+places(k, zip, state) AS (VALUES {places})
+INSERT INTO signatures (campaign_id, full_name, email, email_normalized, postal_code, state,
+  comment, consent_updates, show_publicly, comment_shown, confirmed_at, created_at,
+  campaign_version)
+SELECT :campaign_id, 'Supporter ' || i, 'supporter' || i || '@demo.example.org',
+  'supporter' || i || '@demo.example.org', zip, state, '', i % 3 = 0, false, false,
+  {when}, {when}, 1
+FROM n JOIN places ON places.k = i % {kinds}
+"""
+# Spread over the past six weeks.
+_WHEN = {
+    "postgresql": "now() - make_interval(days => i % 42, mins => (i * 7) % 1440)",
+    "sqlite": "datetime('now', '-' || (i % 42) || ' days', '-' || ((i * 7) % 1440) || ' minutes')",
+}
+
+
+def _signatures(campaign: Campaign, count: int) -> None:
+    """Give a demo campaign its confirmed signers, once: a few with comments shown, the rest
+    made in bulk; its count and milestones are then as if it had grown to them."""
+    if count == 0 or db.session.scalar(
+        select(Signature.id).where(Signature.campaign_id == campaign.id).limit(1)
+    ):
+        return
+    dialect = db.engine.dialect.name
+    places = ", ".join(
+        f"({k}, '{zip_code}', '{state}')" for k, (zip_code, state) in enumerate(PLACES)
+    )
+    db.session.execute(
+        text(
+            _BULK.format(places=places, when=_WHEN.get(dialect, _WHEN["sqlite"]), kinds=len(PLACES))
+        ),
+        {"count": count - len(COMMENTS), "campaign_id": campaign.id},
+    )
+    for name, email, zip_code, state, comment in COMMENTS:
+        db.session.add(
+            Signature(
+                campaign_id=campaign.id,
+                full_name=name,
+                email=email,
+                email_normalized=email,
+                postal_code=zip_code,
+                state=state,
+                comment=comment,
+                show_publicly=True,
+                comment_shown=True,
+                confirmed_at=utcnow(),
+                campaign_version=1,
+            )
+        )
+    db.session.flush()
+    confirmed = (
+        db.session.scalar(
+            select(func.count()).select_from(Signature).where(Signature.campaign_id == campaign.id)
+        )
+        or 0
+    )
+    campaign.confirmed_count = confirmed
+    campaign.counted_at = utcnow()
+    campaign.milestone_reached = confirmed  # told already: no emails for the demo
 
 
 def _target(name, title, office, state, district, email) -> Target:

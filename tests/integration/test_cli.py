@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from campaign.accounts.models import Account, Role
 from campaign.accounts.services import verify_password
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, Signature
 from campaign.extensions import db
 from campaign.partners.models import Partner
 from campaign.targets.models import Target
@@ -37,15 +37,30 @@ def test_seed_demo_is_idempotent_and_prints_the_coordinator(app):
     assert "password:" in first.output
     counts = [
         db.session.scalar(select(func.count()).select_from(m))
-        for m in (Campaign, Partner, Target, Account)
+        for m in (Campaign, Partner, Target, Account, Signature)
     ]
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "already existed" in second.output
     assert counts == [
         db.session.scalar(select(func.count()).select_from(m))
-        for m in (Campaign, Partner, Target, Account)
+        for m in (Campaign, Partner, Target, Account, Signature)
     ]
     assert counts[0] >= 3
+
+
+def test_the_demo_looks_alive(app, client, mailbox):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    campaigns = {c.slug: c for c in db.session.scalars(select(Campaign))}
+    youth = campaigns["youth-early-intervention-trials"]
+    assert 100 <= youth.confirmed_count <= 10_000
+    assert all(c.confirmed_count >= 100 for c in campaigns.values())
+    states = db.session.scalar(select(func.count(func.distinct(Signature.state))))
+    assert states >= 10
+    page = client.get(f"/campaigns/{youth.slug}").get_data(as_text=True)
+    assert "Milestones reached: 2,500, 5,000" in page and "Why supporters signed" in page
+    home = client.get("/").get_data(as_text=True)
+    assert f"{youth.confirmed_count:,}</strong> signed" in home
+    assert mailbox.to("coordinator@chorus.example.org") == []  # no milestone emails
 
 
 def test_the_models_and_the_migrations_agree_on_postgresql(app):
