@@ -112,12 +112,14 @@ def register_template_globals(app: Flask) -> None:
     from campaign.core.links import external_url
     from campaign.core.markup import render_markdown
     from campaign.core.places import state_name
+    from campaign.web.pagination import page_url
     from campaign.web.templating import takes_focus
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["state_name"] = state_name
     app.jinja_env.globals["takes_focus"] = takes_focus
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.globals["page_url"] = page_url
 
     @app.context_processor
     def coalition() -> dict[str, str]:

@@ -297,6 +297,7 @@ def _signatures(campaign: Campaign, count: int) -> None:
                 state=state,
                 comment=comment,
                 show_publicly=True,
+                may_show_comment=True,
                 comment_shown=True,
                 confirmed_at=utcnow(),
                 campaign_version=1,

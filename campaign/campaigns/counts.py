@@ -56,8 +56,10 @@ def refresh_stale_counts(campaigns: Iterable[Campaign]) -> None:
         execution_options={"synchronize_session": False},
     ).all()
     # The rows stay locked until the commit: only this recount can announce their milestones.
+    reached: dict[int, int] = {}
     for campaign_id, count, goal, extra, announced in rows:
         milestone = milestones.crossed(count, goal, extra or [], announced or 0)
+        reached[campaign_id] = milestone or announced or 0
         if milestone is not None:
             db.session.execute(
                 update(Campaign)
@@ -72,6 +74,7 @@ def refresh_stale_counts(campaigns: Iterable[Campaign]) -> None:
         if campaign.id in counts:
             set_committed_value(campaign, "confirmed_count", counts[campaign.id])
             set_committed_value(campaign, "counted_at", now)
+            set_committed_value(campaign, "milestone_reached", reached[campaign.id])
 
 
 def confirmed_by_state(campaign_id: int) -> dict[str, int]:

@@ -25,12 +25,16 @@ def open_campaign(actor: Actor, campaign_id: int) -> Campaign:
     campaign = _locked(campaign_id)
     if campaign.status == CampaignStatus.OPEN:
         raise CampaignRefused("This campaign is already open.")
-    if campaign.closes_at is not None and campaign.closes_at <= utcnow():
+    reopening = campaign.status == CampaignStatus.CLOSED
+    past = campaign.closes_at is not None and campaign.closes_at <= utcnow()
+    if past and not reopening:
         raise CampaignRefused(
-            "Its closing date has passed. Change the closing date (or clear it) first.",
+            "Its closing date has passed. Edit the draft to change the closing date (or clear "
+            "it) first.",
             field="closes_at",
         )
-    reopening = campaign.status == CampaignStatus.CLOSED
+    if past:  # closed by its date: it reopens with none, and a coordinator may set another
+        campaign.closes_at = None
     campaign.status = CampaignStatus.OPEN
     campaign.closed_at = None
     if reopening:
@@ -40,7 +44,9 @@ def open_campaign(actor: Actor, campaign_id: int) -> Campaign:
         if not campaign.versions:
             campaign.versions.append(first_version(campaign, actor))
     action = "campaign.reopen" if reopening else "campaign.open"
-    audit.record(actor, action, "campaign", campaign.id, targets=len(campaign.targets))
+    audit.record(
+        actor, action, "campaign", campaign.id, targets=len(campaign.targets), cleared_date=past
+    )
     db.session.commit()
     return campaign
 

@@ -72,7 +72,7 @@ class Campaign(Model):
     milestone_reached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # An open campaign closes by itself at this moment (a beat job), if set.
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The image shown where the page is shared, re-encoded by the app (PNG).
+    # The image shown where the page is shared, re-encoded by the app (JPEG).
     share_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     share_image_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The text's version: 1 as opened, one more per edit of an open campaign's text.
@@ -89,7 +89,11 @@ class Campaign(Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == CampaignStatus.OPEN
+        """Taking signatures: open, and its closing date (if any) not yet come. The beat job
+        then records the close; until it runs, signing is refused all the same."""
+        return self.status == CampaignStatus.OPEN and (
+            self.closes_at is None or self.closes_at > utcnow()
+        )
 
 
 class CampaignVersion(Model):
@@ -143,10 +147,13 @@ class Signature(Model):
     postal_code: Mapped[str] = mapped_column(String(10))
     state: Mapped[str | None] = mapped_column(String(2))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # The signer was told, when signing, that coordinators may show the comment on the page
+    # (signatures from before that was said never are).
+    may_show_comment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A coordinator chose to show the comment on the campaign page (audited).
     comment_shown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     consent_updates: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The signer chose to show their name (as "Ann L.") and comment on the campaign page.
+    # The signer chose to show their name (as "Ann L.") on the campaign page, with their comment.
     show_publicly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # SHA-256 of the emailed confirmation token; the token itself is never stored.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

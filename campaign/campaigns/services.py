@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from campaign.campaigns.models import Campaign, CampaignStatus, Signature
 from campaign.core import audit
 from campaign.core.audit import Actor
+from campaign.core.db import utcnow
 from campaign.extensions import db
 from campaign.partners.models import Endorsement, Partner, PartnerStatus
 from campaign.targets.models import Target
@@ -54,10 +56,13 @@ class CampaignRef:
     title: str
     status: CampaignStatus
     version: int
+    closes_at: datetime | None
 
     @property
     def is_open(self) -> bool:
-        return self.status == CampaignStatus.OPEN
+        return self.status == CampaignStatus.OPEN and (
+            self.closes_at is None or self.closes_at > utcnow()
+        )
 
 
 _refs: dict[str, tuple[float, CampaignRef]] = {}
@@ -71,9 +76,14 @@ def signable_campaign(slug: str) -> CampaignRef | None:
     if hit is not None and hit[0] > now:
         return hit[1]
     row = db.session.execute(
-        select(Campaign.id, Campaign.slug, Campaign.title, Campaign.status, Campaign.version).where(
-            Campaign.slug == slug, Campaign.status != CampaignStatus.DRAFT
-        )
+        select(
+            Campaign.id,
+            Campaign.slug,
+            Campaign.title,
+            Campaign.status,
+            Campaign.version,
+            Campaign.closes_at,
+        ).where(Campaign.slug == slug, Campaign.status != CampaignStatus.DRAFT)
     ).first()
     if row is None:
         return None

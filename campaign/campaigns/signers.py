@@ -70,6 +70,10 @@ def show_comment(actor: Actor, campaign_id: int, signature_id: int, shown: bool)
         raise Refused("This signature has no comment to show.")
     if shown and signature.confirmed_at is None:
         raise Refused("Only a confirmed signature's comment can be shown.")
+    if shown and not signature.may_show_comment:
+        raise Refused(
+            "This signer signed before the form said comments may be shown, so it stays private."
+        )
     signature.comment_shown = shown
     audit.record(
         actor,

@@ -99,6 +99,7 @@ def sign_petition(
                     "held_at": now if held else None,
                     "held_address": address if held else None,
                     "campaign_version": campaign.version,
+                    "may_show_comment": True,  # the form says it may be shown
                 }
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import request, url_for
 from sqlalchemy import Select, func, select
 
 from campaign.extensions import db
@@ -42,3 +42,20 @@ def paginate(query: Select) -> Page:
     number = max(1, min(number, max(1, -(-total // PER_PAGE))))
     items = list(db.session.scalars(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
     return Page(items, number, total)
+
+
+def page_url(number: int) -> str:
+    """This page's address at another page number, with its own filters (and only them: a
+    query key that is not a plain filter name is dropped, never handed to url_for)."""
+    view_args = request.view_args or {}
+    filters = {
+        key: value
+        for key, value in request.args.items()
+        if key != "page"
+        and key not in view_args
+        and key.isidentifier()
+        and key[0] != "_"
+        and key != "endpoint"
+    }
+    values: dict[str, Any] = {**view_args, **filters, "page": number}
+    return url_for(request.endpoint or "public.home", **values)

@@ -16,6 +16,7 @@ from campaign.campaigns.models import Campaign, CampaignStatus, CampaignVersion,
 from campaign.core.audit import Actor, AuditEvent
 from campaign.core.db import utcnow
 from campaign.extensions import db
+from tests.conftest import csrf_token
 from tests.support.factories import (
     AccountFactory,
     EndorsementFactory,
@@ -195,14 +196,47 @@ def test_a_campaign_closes_by_itself_at_its_closing_date(app, coordinator):
     assert lifecycle.close_due_campaigns(now=soon + timedelta(minutes=1)) == 0
 
 
-def test_a_campaign_past_its_closing_date_is_not_reopened(app, coordinator):
+def test_a_campaign_closed_by_its_date_reopens_without_one(app, coordinator):
+    soon = utcnow() + timedelta(minutes=5)
+    campaign = authoring.create_campaign(coordinator, replace(DRAFT, closes_at=soon))
+    lifecycle.open_campaign(coordinator, campaign.id)
+    lifecycle.close_due_campaigns(now=soon + timedelta(seconds=1))
+    campaign.closes_at = utcnow() - timedelta(minutes=1)  # as the beat found it
+    db.session.commit()
+    reopened = lifecycle.open_campaign(coordinator, campaign.id)
+    assert (reopened.status, reopened.closes_at) == (CampaignStatus.OPEN, None)
+
+
+def test_a_draft_past_its_closing_date_is_not_opened(app, coordinator):
     campaign = authoring.create_campaign(
         coordinator, replace(DRAFT, closes_at=utcnow() + timedelta(minutes=5))
     )
-    lifecycle.open_campaign(coordinator, campaign.id)
-    lifecycle.close_campaign(coordinator, campaign.id)
     campaign.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     with pytest.raises(CampaignRefused, match="closing date has passed") as refused:
         lifecycle.open_campaign(coordinator, campaign.id)
     assert refused.value.field == "closes_at"
+
+
+def test_signing_stops_at_the_closing_date_before_the_beat_records_it(
+    app, client, coordinator, mailbox
+):
+    campaign = authoring.create_campaign(
+        coordinator, replace(DRAFT, closes_at=utcnow() + timedelta(minutes=5))
+    )
+    lifecycle.open_campaign(coordinator, campaign.id)
+    campaign.closes_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "This petition is closed" in page and 'id="sign"' not in page
+    response = client.post(
+        f"/campaigns/{campaign.slug}/sign",
+        data={
+            "csrf_token": csrf_token(client, "/partner"),
+            "full_name": "Ann Lee",
+            "email": "ann@example.org",
+            "postal_code": "20005",
+        },
+    )
+    assert response.status_code == 409 and "closed" in response.get_data(as_text=True)
+    assert count(Signature) == 0

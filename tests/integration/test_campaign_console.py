@@ -76,6 +76,7 @@ def test_a_coordinator_writes_a_campaign_and_it_is_saved_as_a_draft(client, coor
         ({"closes_on": "2020-01-01"}, "from today"),
         ({"extra_milestones": "ten"}, "separated by commas"),
         ({"slug": "Bad Address"}, "lowercase letters"),
+        ({"extra_milestones": "²"}, "separated by commas"),
     ],
 )
 def test_bad_input_is_shown_beside_its_field_and_nothing_is_saved(
@@ -112,6 +113,11 @@ def test_the_preview_shows_the_public_page_and_saves_nothing(client, coordinator
         },
     )
     assert "Typed just now &lt;script&gt;" in live.get_data(as_text=True)
+    odd = client.post(
+        "/console/campaigns/preview?campaign=99999999999999999999",
+        data={**FIELDS, "csrf_token": csrf_token(client, NEW)},
+    )
+    assert odd.status_code == 200
     assert campaigns() == 0
 
 

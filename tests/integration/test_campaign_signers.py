@@ -33,7 +33,7 @@ def signed(campaign: Campaign, name: str, comment: str = "", confirmed=True, **f
         state="OH",
         comment=comment,
         confirmed_at=utcnow() if confirmed else None,
-        **fields,
+        **{"may_show_comment": True, **fields},
     )
     db.session.add(signature)
     db.session.commit()
@@ -82,6 +82,43 @@ def test_a_comment_is_shown_only_once_a_coordinator_chooses_to(client, coordinat
         "signature.comment_show",
         "signature.comment_hide",
     ]
+
+
+def test_a_comment_from_before_the_form_said_it_may_be_shown_stays_private(client, coordinator):
+    campaign = CampaignFactory()
+    earlier = signed(campaign, "Ann Lee", "Told nobody.", may_show_comment=False)
+    listing = client.get(f"/console/campaigns/{campaign.id}/signatures").get_data(as_text=True)
+    assert "Told nobody." in listing and "Show on the page" not in listing
+    follow = client.get(decide(client, campaign, earlier, "show").headers["Location"])
+    assert "stays private" in follow.get_data(as_text=True)
+    assert "Told nobody." not in client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+
+
+def test_signing_through_the_form_records_that_the_comment_may_be_shown(client, mailbox):
+    from tests.support.web import sign
+
+    campaign = CampaignFactory()
+    page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "The coalition may show it on this page" in page
+    sign(client, campaign, comment="For my sister.")
+    assert db.session.scalar(select(Signature.may_show_comment)) is True
+
+
+def test_odd_query_strings_and_return_addresses_are_harmless(client, coordinator):
+    campaign = CampaignFactory()
+    for i in range(30):
+        signed(campaign, f"Signer{i} Person")
+    base = f"/console/campaigns/{campaign.id}/signatures"
+    for query in ("?_scheme=ftp&page=1", "?endpoint=x&page=1", "?campaign_id=999&page=1"):
+        page = client.get(base + query)
+        assert page.status_code == 200, query
+        assert f'href="{base}?page=2"' in page.get_data(as_text=True), query
+    one = db.session.scalar(select(Signature).where(Signature.comment == ""))
+    url = f"{base}/{one.id}/hide"
+    crafted = client.post(
+        url, data={"csrf_token": csrf_token(client, base), "back": f"{base}\r\nX-Evil: 1"}
+    )
+    assert crafted.status_code == 303 and crafted.headers["Location"].endswith(base)
 
 
 def test_a_signature_of_another_campaign_or_without_a_comment_is_refused(client, coordinator):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from campaign.campaigns import authoring, lifecycle
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.campaigns.services import public_endorsements
+from campaign.core.db import utcnow
 from campaign.core.errors import Refused
 from campaign.extensions import db
 from campaign.targets.models import Target
@@ -19,6 +20,7 @@ from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
 from campaign.web.console.choosing import chosen_targets, list_choices, target_choices
 from campaign.web.console.forms import CampaignForm
+from campaign.web.fields import id_argument
 
 # A refusal's field in the service, and the form field that shows it.
 FORM_FIELD = {"closes_at": "closes_on"}
@@ -109,7 +111,8 @@ def _save(form: CampaignForm, campaign: Campaign | None) -> Page:
     except Refused as exc:
         db.session.rollback()
         field = getattr(form, FORM_FIELD.get(exc.field or "", exc.field or ""), None)
-        if field is not None:
+        shown = not (exc.field == "slug" and campaign and campaign.status != CampaignStatus.DRAFT)
+        if field is not None and shown:
             field.errors = [*field.errors, str(exc)]
             return _page(form, campaign, exc.status)
         return _page(form, campaign, exc.status, refused=str(exc))
@@ -140,7 +143,7 @@ def edit_campaign(campaign_id: int) -> Page:
 def campaign_preview() -> str:
     """The live preview: the public page's text for what the form holds now (the console's
     script sends the form as it is typed)."""
-    campaign_id = request.args.get("campaign", type=int)
+    campaign_id = id_argument(request.args.get("campaign", ""))
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
     form = _form(campaign)
     form.validate()  # fills in what it can; the preview shows what was typed
@@ -174,6 +177,7 @@ def campaign_step(campaign_id: int, step: str) -> Page:
         campaign=campaign,
         step=step,
         endorsers=len(public_endorsements(campaign)),
+        date_passed=campaign.closes_at is not None and campaign.closes_at <= utcnow(),
         refused=refused,
     )
     return (html, 409) if refused else html

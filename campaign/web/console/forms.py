@@ -209,7 +209,7 @@ class CampaignForm(ChorusForm):
     closes_on = DateField("Closes at the end of this day, UTC (optional)", validators=[Optional()])
     targets = SelectMultipleField("Addressed to", coerce=record_id)
     target_list = SelectField("And everyone on a named list", coerce=record_id, default=0)
-    share_image = FileField("Share image (PNG or JPEG, optional)")
+    share_image = FileField("Share image (PNG, JPEG or WebP, optional)")
     preview = SubmitField("Preview")
     submit = SubmitField("Save the campaign")
 
@@ -223,7 +223,7 @@ class CampaignForm(ChorusForm):
             value = part.strip().replace("_", "")
             if not value:
                 continue
-            if not value.isdigit() or not 1 <= int(value) <= MAX_GOAL:
+            if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_GOAL:
                 raise ValidationError(
                     "List signature counts separated by commas, like 2500, 10000."
                 )

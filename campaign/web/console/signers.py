@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from campaign.campaigns import signers
@@ -50,6 +52,6 @@ def signature_comment(campaign_id: int, signature_id: int, choice: str) -> Page:
             else "The comment is hidden."
         )
     back = request.form.get("back", "")
-    if not back.startswith(f"/console/campaigns/{campaign_id}/signatures"):
+    if not re.fullmatch(rf"/console/campaigns/{campaign_id}/signatures(\?[\x21-\x7e]*)?", back):
         back = url_for("console.signatures", campaign_id=campaign_id)
     return redirect(back, 303)
