@@ -57,6 +57,10 @@ def register_tasks(celery_app: Celery) -> None:
         "relay-outbox": {"task": mail.relay_outbox.name, "schedule": 10.0},
         "letter-reminders": {"task": letters.send_reminders.name, "schedule": 3600.0},
         "close-due-campaigns": {"task": campaigns.close_due_campaigns.name, "schedule": 60.0},
+        "recount-open-campaigns": {
+            "task": campaigns.recount_open_campaigns.name,
+            "schedule": 60.0,
+        },
     }
 
 

@@ -90,3 +90,11 @@ def test_recounts_racing_in_many_processes_tell_a_milestone_once(app, campaign, 
     assert len(mailbox.wait_for(COORDINATOR)) == 1
     assert recount(campaign.id).milestone_reached == 8
     assert len(mailbox.to(COORDINATOR)) == 1
+
+
+def test_the_beat_recount_tells_milestones_nobody_has_looked_at(app, campaign, mailbox):
+    from campaign.campaigns.tasks import recount_open_campaigns
+
+    confirm(campaign, 8)
+    recount_open_campaigns()
+    assert mailbox.wait_for(COORDINATOR)[0]["Subject"] == f"8 signatures: {campaign.title}"
