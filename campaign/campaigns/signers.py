@@ -11,7 +11,7 @@ from sqlalchemy import Select, case, func, or_, select
 from campaign.campaigns.models import Signature
 from campaign.core import audit
 from campaign.core.audit import Actor
-from campaign.core.db import like_pattern, locked
+from campaign.core.db import contains, locked
 from campaign.core.errors import NotFound, Refused
 from campaign.extensions import db
 
@@ -50,12 +50,11 @@ def signers(campaign_id: int, search: str = "", status: str = "all") -> Select:
     elif status == "held":
         query = query.where(Signature.held_at.is_not(None))
     if search := search.strip()[:100]:
-        like = like_pattern(search)
         query = query.where(
             or_(
-                Signature.full_name.ilike(like),
-                Signature.email.ilike(like),
-                Signature.postal_code.ilike(like),
+                contains(Signature.full_name, search),
+                contains(Signature.email, search),
+                contains(Signature.postal_code, search),
             )
         )
     return query

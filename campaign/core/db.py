@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Boolean, DateTime, Enum, select
+from sqlalchemy import Boolean, ColumnElement, DateTime, Enum, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -65,9 +65,11 @@ def unique_slug(model: Any, text: str, fallback: str) -> str:
     return slug
 
 
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching text anywhere, its own % and _ taken literally."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def contains(column: Any, text: str) -> ColumnElement[bool]:
+    """The column holds text anywhere, ignoring case; its % and _ are taken literally (the
+    escape is said, so PostgreSQL and SQLite read it alike)."""
+    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{pattern}%", escape="\\")
 
 
 def locked(model: type[Row], row_id: int) -> Row | None:

@@ -11,7 +11,7 @@ from campaign.accounts.models import Account
 from campaign.campaigns import counts, holds, milestones
 from campaign.campaigns.services import open_campaigns
 from campaign.core.audit import AuditEvent
-from campaign.core.db import like_pattern
+from campaign.core.db import contains
 from campaign.core.errors import Refused
 from campaign.extensions import db
 from campaign.letters import lists
@@ -66,8 +66,8 @@ def applications() -> str:
     if q := request.args.get("q", "").strip()[:100]:
         query = query.where(
             or_(
-                PartnerApplication.organization_name.ilike(like_pattern(q)),
-                PartnerApplication.contact_email.ilike(like_pattern(q)),
+                contains(PartnerApplication.organization_name, q),
+                contains(PartnerApplication.contact_email, q),
             )
         )
     return render_template(
@@ -132,7 +132,7 @@ def partner_list() -> str:
     if status in {s.value for s in PartnerStatus}:
         query = query.where(Partner.status == status)
     if q := request.args.get("q", "").strip()[:100]:
-        query = query.where(Partner.name.ilike(like_pattern(q)))
+        query = query.where(contains(Partner.name, q))
     return render_template(
         "console/partners.html",
         page=paginate(query),
@@ -190,7 +190,7 @@ def audit_log() -> str:
     if object_type := request.args.get("object", "").strip()[:40]:
         query = query.where(AuditEvent.object_type == object_type)
     if actor := request.args.get("actor", "").strip()[:254]:
-        query = query.join(AuditEvent.actor).where(Account.email.ilike(like_pattern(actor)))
+        query = query.join(AuditEvent.actor).where(contains(Account.email, actor))
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     objects = db.session.scalars(
         select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
@@ -216,9 +216,9 @@ def target_list() -> str:
     if q := request.args.get("q", "").strip()[:100]:
         query = query.where(
             or_(
-                Target.name.ilike(like_pattern(q)),
-                Target.email.ilike(like_pattern(q)),
-                Target.office.ilike(like_pattern(q)),
+                contains(Target.name, q),
+                contains(Target.email, q),
+                contains(Target.office, q),
             )
         )
     lists = db.session.scalars(select(TargetList).order_by(TargetList.name))
