@@ -3,7 +3,7 @@ and may withdraw until it is delivered."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -110,19 +110,25 @@ def _approved_partner(account: Account) -> Partner:
     return partner
 
 
+def counting() -> ColumnElement[bool]:
+    """A co-signature that counts: of the letter's current text, not withdrawn, by a partner
+    still approved (the query joins JointLetter and Partner)."""
+    return and_(
+        CoSignature.version == JointLetter.current_version,
+        CoSignature.withdrawn_at.is_(None),
+        Partner.status == PartnerStatus.APPROVED,
+    )
+
+
 def current_co_signers(letter: JointLetter) -> list[CoSignature]:
-    """Who counts: signed the current text, not withdrawn, partner still approved."""
+    """Who counts on this letter, by organization name."""
     return list(
         db.session.scalars(
             select(CoSignature)
+            .join(JointLetter, JointLetter.id == CoSignature.letter_id)
             .join(CoSignature.partner)
             .options(contains_eager(CoSignature.partner))
-            .where(
-                CoSignature.letter_id == letter.id,
-                CoSignature.version == letter.current_version,
-                CoSignature.withdrawn_at.is_(None),
-                Partner.status == PartnerStatus.APPROVED,
-            )
+            .where(CoSignature.letter_id == letter.id, counting())
             .order_by(Partner.name)
         )
     )

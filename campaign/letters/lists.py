@@ -7,8 +7,9 @@ from sqlalchemy import Select, func, select
 
 from campaign.core.db import utcnow
 from campaign.extensions import db
+from campaign.letters.co_signing import counting
 from campaign.letters.models import CoSignature, JointLetter, LetterStatus
-from campaign.partners.models import Partner, PartnerStatus
+from campaign.partners.models import Partner
 
 
 def _public() -> Select[JointLetter]:
@@ -60,12 +61,7 @@ def co_signer_counts(letter_ids: list[int]) -> dict[int, int]:
         select(CoSignature.letter_id, func.count())
         .join(JointLetter, JointLetter.id == CoSignature.letter_id)
         .join(Partner, Partner.id == CoSignature.partner_id)
-        .where(
-            CoSignature.letter_id.in_(letter_ids),
-            CoSignature.version == JointLetter.current_version,
-            CoSignature.withdrawn_at.is_(None),
-            Partner.status == PartnerStatus.APPROVED,
-        )
+        .where(CoSignature.letter_id.in_(letter_ids), counting())
         .group_by(CoSignature.letter_id)
     )
     return {letter_id: count for letter_id, count in rows}

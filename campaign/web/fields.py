@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
@@ -78,3 +79,8 @@ def check_website(field: Field) -> None:
 
 
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
+
+
+def end_of_day(day: date) -> datetime:
+    """The moment a day chosen in a form ends (UTC), that is as the next one starts."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)

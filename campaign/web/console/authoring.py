@@ -3,7 +3,7 @@ and the steps of a campaign's life (open, close, reopen), each after a confirmat
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
 from campaign.web.console.choosing import chosen_targets, list_choices, target_choices
 from campaign.web.console.forms import CampaignForm
-from campaign.web.fields import id_argument
+from campaign.web.fields import end_of_day, id_argument
 
 # A refusal's field in the service, and the form field that shows it.
 FORM_FIELD = {"closes_at": "closes_on"}
@@ -42,9 +42,7 @@ def _form(campaign: Campaign | None = None) -> CampaignForm:
 
 
 def _closes_at(form: CampaignForm) -> datetime | None:
-    # A campaign closes when the chosen day ends (UTC), that is as the next one starts.
-    day = form.closes_on.data
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC) if day else None
+    return end_of_day(form.closes_on.data) if form.closes_on.data else None
 
 
 def _draft(form: CampaignForm) -> authoring.CampaignDraft:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -19,6 +17,7 @@ from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
 from campaign.web.console.choosing import chosen_targets, list_choices, target_choices
 from campaign.web.console.forms import LetterForm, ResponseForm
+from campaign.web.fields import end_of_day
 
 
 def _form(letter: JointLetter | None = None) -> LetterForm:
@@ -38,8 +37,7 @@ def _form(letter: JointLetter | None = None) -> LetterForm:
 
 
 def _draft(form: LetterForm) -> drafting.LetterDraft:
-    # Co-signing closes when the chosen day ends (UTC), that is as the next one starts.
-    next_day = datetime.combine(form.deadline.data + timedelta(days=1), time(), tzinfo=UTC)
+    next_day = end_of_day(form.deadline.data)  # co-signing closes as the chosen day ends
     return drafting.LetterDraft(
         form.title.data,
         form.body.data,
