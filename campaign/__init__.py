@@ -61,11 +61,14 @@ def configure_logging(app: Flask) -> None:
 def register_models() -> None:
     """Import every feature's models, so the metadata (and Alembic) knows every table."""
     from campaign.accounts import models as _accounts  # noqa: F401
+    from campaign.appeals import models as _appeals  # noqa: F401
     from campaign.campaigns import models as _campaigns  # noqa: F401
+    from campaign.contacts import models as _contacts  # noqa: F401
     from campaign.core import audit as _audit  # noqa: F401
     from campaign.deliveries import models as _deliveries  # noqa: F401
     from campaign.letters import models as _letters  # noqa: F401
     from campaign.mail import models as _mail  # noqa: F401
+    from campaign.mail import suppressions as _suppressions  # noqa: F401
     from campaign.partners import models as _partners  # noqa: F401
     from campaign.targets import models as _targets  # noqa: F401
 

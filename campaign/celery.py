@@ -48,6 +48,7 @@ def celery_init_app(app: Flask) -> Celery:
 def register_tasks(celery_app: Celery) -> None:
     """Import every feature's tasks (registering them) and schedule the periodic ones."""
     from campaign.accounts import tasks as _accounts  # noqa: F401
+    from campaign.appeals import tasks as appeals
     from campaign.campaigns import tasks as campaigns
     from campaign.letters import tasks as letters
     from campaign.mail import tasks as mail
@@ -57,6 +58,7 @@ def register_tasks(celery_app: Celery) -> None:
         "relay-outbox": {"task": mail.relay_outbox.name, "schedule": 10.0},
         "letter-reminders": {"task": letters.send_reminders.name, "schedule": 3600.0},
         "close-due-campaigns": {"task": campaigns.close_due_campaigns.name, "schedule": 60.0},
+        "start-due-appeals": {"task": appeals.start_due_appeals.name, "schedule": 5.0},
         "recount-open-campaigns": {
             "task": campaigns.recount_open_campaigns.name,
             "schedule": 60.0,

@@ -67,7 +67,27 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SMTP_URL": env.get("SMTP_URL") or None,
         "MAIL_DIR": str(INSTANCE_DIR / "mail"),
         "BASE_URL": base_url,
+        # Transactional mail (confirmations, sign-in) and bulk mail (appeals, outreach, notices)
+        # come from different addresses, so that one's reputation does not sink the other's.
         "MAIL_FROM": env.get("MAIL_FROM", "Chorus <no-reply@chorus.example.org>"),
+        "BULK_MAIL_FROM": env.get(
+            "BULK_MAIL_FROM", "Coalition for Mental Health Research <updates@chorus.example.org>"
+        ),
+        # Where answers to outreach and partner notices go: a mailbox the staff read.
+        "REPLY_TO": env.get("REPLY_TO", "Coalition staff <staff@chorus.example.org>"),
+        "LIST_ID": env.get("LIST_ID", "Coalition updates <updates.chorus.example.org>"),
+        "UNSUBSCRIBE_MAILTO": env.get("UNSUBSCRIBE_MAILTO", "unsubscribe@chorus.example.org"),
+        # Unsubscribe links in bulk mail work for this long after the email was sent.
+        "UNSUBSCRIBE_LINK_DAYS": int(env.get("UNSUBSCRIBE_LINK_DAYS", "365")),
+        # DKIM: the PEM key itself or a path to it; unset, mail goes out unsigned.
+        "DKIM_PRIVATE_KEY": env.get("DKIM_PRIVATE_KEY") or None,
+        "DKIM_SELECTOR": env.get("DKIM_SELECTOR", "chorus"),
+        "DKIM_DOMAIN": env.get("DKIM_DOMAIN") or None,  # default: the From address's domain
+        # Appeals: the default messages per minute of a new appeal (0: as fast as the
+        # workers go), and the failure rate past which a sending appeal pauses itself.
+        "APPEAL_RATE_PER_MINUTE": int(env.get("APPEAL_RATE_PER_MINUTE", "0")),
+        "APPEAL_PAUSE_FAILURE_RATE": float(env.get("APPEAL_PAUSE_FAILURE_RATE", "0.05")),
+        "APPEAL_PAUSE_AFTER": int(env.get("APPEAL_PAUSE_AFTER", "200")),
         "COALITION_NAME": env.get("COALITION_NAME", "Coalition for Mental Health Research"),
         "POSTAL_ADDRESS": env.get(
             "POSTAL_ADDRESS", "1100 Research Avenue NW, Suite 400, Washington, DC 20005"

@@ -132,6 +132,12 @@ class Signature(Model):
             sqlite_where=text("confirmed_at IS NOT NULL"),
         ),
         Index(
+            "ix_signatures_appeal_id",
+            "appeal_id",
+            postgresql_where=text("appeal_id IS NOT NULL"),
+            sqlite_where=text("appeal_id IS NOT NULL"),
+        ),
+        Index(
             "ix_signatures_held",
             "held_address",
             postgresql_where=text("held_at IS NOT NULL"),
@@ -167,4 +173,7 @@ class Signature(Model):
     held_address: Mapped[str | None] = mapped_column(String(45))
     # The campaign's text version the signer signed (None: signed before versions).
     campaign_version: Mapped[int | None] = mapped_column(Integer)
+    # The appeal whose sign button brought the signer here (no foreign key: a stale or
+    # made-up cookie must never refuse a signature).
+    appeal_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from campaign.campaigns import holds
 from campaign.campaigns.models import Campaign, Signature
+from campaign.contacts import services as contacts
 from campaign.core import audit
 from campaign.core.addresses import normalize_email
 from campaign.core.audit import Actor
@@ -57,6 +58,7 @@ class SignatureRequest:
     comment: str = ""
     consent_updates: bool = False
     show_publicly: bool = False
+    appeal_id: int | None = None  # the appeal whose sign button brought the signer
 
 
 class Confirmation(enum.Enum):
@@ -100,6 +102,7 @@ def sign_petition(
                     "held_address": address if held else None,
                     "campaign_version": campaign.version,
                     "may_show_comment": True,  # the form says it may be shown
+                    "appeal_id": request.appeal_id,
                 }
             )
         )
@@ -238,8 +241,25 @@ def confirm_signature(token: str) -> tuple[Confirmation, Signature | None]:
             .values(confirmed_at=utcnow())
         ),
     ).rowcount
+    if confirmed:
+        _keep_contact(signature)
     db.session.commit()
     return (Confirmation.CONFIRMED if confirmed else Confirmation.ALREADY_CONFIRMED), signature
+
+
+def _keep_contact(signature: Signature) -> None:
+    campaign = db.session.get(Campaign, signature.campaign_id)
+    assert campaign is not None
+    contacts.record_signer(
+        contacts.Signer(
+            full_name=signature.full_name,
+            email=signature.email,
+            postal_code=signature.postal_code,
+            state=signature.state,
+            consent_updates=signature.consent_updates,
+            campaign_title=campaign.title,
+        )
+    )
 
 
 def renew_link(token: str) -> tuple[bool, Confirmation | None, Signature | None]:

@@ -24,6 +24,7 @@ class EmailStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    SUPPRESSED = "suppressed"  # bulk mail to an address on the suppression list: not sent
 
 
 class OutboundEmail(Model):

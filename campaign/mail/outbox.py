@@ -19,9 +19,10 @@ from campaign.core import db as database
 from campaign.core import locks
 from campaign.core.db import utcnow
 from campaign.extensions import db
-from campaign.mail import dispatcher, rendering, transport
+from campaign.mail import dispatcher, rendering, suppressions, transport
 from campaign.mail.dispatcher import QueuedEmail
 from campaign.mail.models import EmailStatus, OutboundEmail, Stream
+from campaign.mail.suppressions import SuppressionReason
 
 log = logging.getLogger(__name__)
 
@@ -193,13 +194,25 @@ def deliver(email_id: int) -> EmailStatus | None:
     email = db.session.get(OutboundEmail, email_id)
     assert email is not None
     claim = _Claim(email_id, email.attempts, lease_ends)
+    # A coordinator's test of a bulk email is sent as one, on the quick path.
+    bulk = email.stream == Stream.BULK or bool(email.context.get("as_bulk"))
+    if bulk and suppressions.suppressed_among([email.recipient]):
+        return _finish(claim, EmailStatus.SUPPRESSED, "on the suppression list")
     try:
         message = rendering.build_message(
-            email.template, email.recipient, email.context, message_key=message_key(email)
+            email.template,
+            email.recipient,
+            email.context,
+            message_key=message_key(email),
+            bulk=bulk,
+            # Outreach to targets: their answers reach the staff, not a no-reply address.
+            reply_to=current_app.config["REPLY_TO"] if bulk else None,
         )
         transport.transport().send(message)
     except transport.TemporaryFailure as exc:
         if email.attempts >= MAX_ATTEMPTS:
+            if exc.bounce:
+                suppressions.suppress(email.recipient, SuppressionReason.BOUNCED, str(exc))
             return _finish(
                 claim, EmailStatus.FAILED, f"gave up after {email.attempts} tries: {exc}"
             )
@@ -207,6 +220,9 @@ def deliver(email_id: int) -> EmailStatus | None:
         _finish(claim, EmailStatus.QUEUED, str(exc), due_in=delay)
         raise RetryLater(delay, str(exc)) from exc
     except transport.PermanentFailure as exc:
+        if exc.bounce:
+            # The address does not take mail: no bulk mail goes to it again.
+            suppressions.suppress(email.recipient, SuppressionReason.BOUNCED, str(exc))
         return _finish(claim, EmailStatus.FAILED, str(exc))
     except Exception as exc:
         # A bug or a broken template: retrying would fail the same way. Record it, keep going.

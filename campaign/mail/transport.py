@@ -9,21 +9,33 @@ import ssl
 import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
 
+from campaign.mail import rendering
+
 log = logging.getLogger(__name__)
 
 
-class TemporaryFailure(Exception):
+class SendFailure(Exception):
+    """The server did not take the message; its answer is the exception's text. `bounce`:
+    it refused this recipient or this message (RCPT or DATA), not our connection or sender."""
+
+    def __init__(self, reason: str, bounce: bool = False) -> None:
+        super().__init__(reason)
+        self.bounce = bounce
+
+
+class TemporaryFailure(SendFailure):
     """The server could not take the message now; try again later."""
 
 
-class PermanentFailure(Exception):
-    """The server refused the message for good; its answer is the exception's text."""
+class PermanentFailure(SendFailure):
+    """The server refused the message for good."""
 
 
 class Transport(Protocol):
@@ -71,10 +83,13 @@ class SmtpTransport:
         self._conn = None
 
     def send(self, message: EmailMessage) -> None:
+        payload = rendering.as_bytes(message)
         with self._lock:
             for attempt in (1, 2):
                 try:
-                    refused = self._connection().send_message(message)
+                    refused = self._connection().sendmail(
+                        parseaddr(str(message["From"]))[1], [str(message["To"])], payload
+                    )
                 except smtplib.SMTPServerDisconnected as exc:
                     # A reused connection may have timed out on the server's side: reopen once.
                     self._drop()
@@ -83,7 +98,10 @@ class SmtpTransport:
                     continue
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, answer = next(iter(exc.recipients.values()))
-                    raise _failure(code, answer) from exc
+                    raise _failure(code, answer, bounce=True) from exc
+                except smtplib.SMTPDataError as exc:
+                    self._reset_after_error()
+                    raise _failure(exc.smtp_code, exc.smtp_error, bounce=True) from exc
                 except smtplib.SMTPAuthenticationError as exc:
                     # Our credentials, not the message: keep the mail for when they are fixed.
                     self._drop()
@@ -99,7 +117,7 @@ class SmtpTransport:
                     raise TemporaryFailure(f"cannot reach mail server: {exc}") from exc
                 if refused:
                     code, answer = next(iter(refused.values()))
-                    raise _failure(code, answer)
+                    raise _failure(code, answer, bounce=True)
                 return
 
     def _reset_after_error(self) -> None:
@@ -110,10 +128,14 @@ class SmtpTransport:
             self._drop()
 
 
-def _failure(code: int, answer: bytes | str) -> TemporaryFailure | PermanentFailure:
+def _failure(
+    code: int, answer: bytes | str, bounce: bool = False
+) -> TemporaryFailure | PermanentFailure:
     text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
     reason = f"{code} {text}"
-    return PermanentFailure(reason) if 500 <= code < 600 else TemporaryFailure(reason)
+    if 500 <= code < 600:
+        return PermanentFailure(reason, bounce)
+    return TemporaryFailure(reason, bounce)
 
 
 class FolderTransport:
@@ -126,7 +148,7 @@ class FolderTransport:
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         path = self.folder / f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-        path.write_bytes(bytes(message))
+        path.write_bytes(rendering.as_bytes(message))
         log.info("Mail to %s, %r, written to %s", message["To"], message["Subject"], path)
 
 

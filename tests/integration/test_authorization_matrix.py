@@ -18,8 +18,9 @@ ADMIN_ONLY = {
     "portal.co_sign",
     "portal.withdraw_co_signature",
 }
-# POSTs that change nothing and answer with a page (the campaign form's live preview).
-RENDERING_POSTS = {"console.campaign_preview"}
+# POSTs that change nothing and answer with a page (the campaign form's live preview, the
+# confirmation page before an appeal is sent).
+RENDERING_POSTS = {"console.campaign_preview", "console.appeal_send"}
 # Objects that belong to partner A: partner B's admin must not even learn they exist.
 PARTNER_A_OBJECTS = {"portal.change_role", "portal.remove_member"}
 

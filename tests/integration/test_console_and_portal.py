@@ -194,7 +194,7 @@ def test_the_mail_page_counts_emails_by_path_and_shows_resends_and_failures(
     db.session.commit()
     page = client.get("/console/mail").get_data(as_text=True)
     row = page.split('<th scope="row">Transactional</th>')[1].split("</tr>")[0]
-    waiting, sending, sent_, failed = re.findall(r"<td>([\d,]+)</td>", row)
-    assert (waiting, sending, sent_, failed) == ("1", "0", "1", "1")
+    waiting, sending, sent_, failed, suppressed = re.findall(r"<td>([\d,]+)</td>", row)
+    assert (waiting, sending, sent_, failed, suppressed) == ("1", "0", "1", "1", "0")
     assert "Possible duplicates</dt><dd>2" in page
     assert "reject@example.org" in page and "550 5.1.1 Mailbox does not exist" in page

@@ -6,17 +6,14 @@ process had to be restarted by hand."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from campaign import config
 from campaign.campaigns.models import Signature
 from campaign.core.audit import Actor
 from campaign.deliveries import letters as letter_deliveries
@@ -24,52 +21,14 @@ from campaign.extensions import db
 from campaign.mail import dispatcher
 from campaign.mail.models import EmailStatus, OutboundEmail
 from campaign.mail.outbox import message_key
-from tests.conftest import WORKER_ARGS, csrf_token, in_context, make_app, migrate
+from tests.conftest import csrf_token, migrate
+from tests.support.deployment import Deployment, deployed
 from tests.support.factories import AccountFactory, CampaignFactory, TargetFactory, queued_email
 from tests.support.letters import co_signed_by, open_letter
-from tests.support.processes import CeleryProcess, PostgresCluster, RedisServer, wait_until
+from tests.support.processes import PostgresCluster, wait_until
 from tests.support.web import sign
 
 OUTAGE_SECONDS = 15
-
-
-class Deployment:
-    """A worker and beat as an operator runs them, on the given database and Redis."""
-
-    def __init__(self, folder: Path, database_url: str, redis_url: str, smtp_url: str) -> None:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "SMTP_URL": smtp_url,
-            "BASE_URL": "http://chorus.test",
-        }
-        self.worker = CeleryProcess(
-            "worker", env, folder / "worker.log", *WORKER_ARGS, "--hostname=faults@%h"
-        )
-        self.beat = CeleryProcess(
-            "beat", env, folder / "beat.log", "-s", str(folder / "beat-schedule")
-        )
-
-    def start(self) -> None:
-        self.worker.start()
-        self.beat.start()
-
-    def stop(self) -> None:
-        self.worker.stop()
-        self.beat.stop()
-
-    def pids(self) -> tuple[int, int]:
-        assert self.worker.alive() and self.beat.alive()
-        return self.worker.pid, self.beat.pid
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -82,19 +41,6 @@ def postgres() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.remove()
-
-
-def deployed(
-    folder: Path, database_url: str, redis_url: str, smtp_url: str
-) -> Iterator[Deployment]:
-    """The app (as the test's context) and a worker and beat, all on database_url and
-    redis_url."""
-    deployment = Deployment(folder, database_url, redis_url, smtp_url)
-    settings = config.celery_settings(redis_url)
-    for _ in in_context(make_app(database_url, smtp_url, REDIS_URL=redis_url, CELERY=settings)):
-        deployment.start()
-        yield deployment
-        deployment.stop()
 
 
 @pytest.fixture

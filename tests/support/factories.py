@@ -8,6 +8,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from campaign.accounts.models import Account, Role
 from campaign.accounts.services import hash_password
 from campaign.campaigns.models import Campaign, CampaignStatus, Signature
+from campaign.contacts.models import Contact, Subscription
 from campaign.core.db import utcnow
 from campaign.extensions import db
 from campaign.mail import dispatcher, outbox
@@ -57,6 +58,20 @@ class SignatureFactory(_Base):
     email_normalized = factory.LazyAttribute(lambda s: s.email)
     postal_code = "20005"
     confirmed_at = factory.LazyFunction(utcnow)
+
+
+class ContactFactory(_Base):
+    """A supporter who asked for coalition updates unless told otherwise."""
+
+    class Meta:
+        model = Contact
+
+    full_name = factory.Sequence(lambda n: f"Supporter {n}")
+    email = factory.Sequence(lambda n: f"supporter{n}@example.org")
+    email_normalized = factory.LazyAttribute(lambda c: c.email.lower())
+    postal_code = "20005"
+    state = "DC"
+    subscription = Subscription.SUBSCRIBED
 
 
 class PartnerFactory(_Base):

@@ -24,6 +24,10 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self.connections = 0
         self.delay = 0.0
+        # With `hold` set, each RCPT is answered only that many seconds later: a sender that
+        # dies meanwhile has had nothing accepted. `holding` counts the RCPTs held now.
+        self.hold = 0.0
+        self.holding = 0
         self._cond = threading.Condition()
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -32,6 +36,14 @@ class Mailbox:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.hold:
+            with self._cond:
+                self.holding += 1
+            try:
+                await asyncio.sleep(self.hold)
+            finally:
+                with self._cond:
+                    self.holding -= 1
         if "reject" in address:
             return "550 5.1.1 Mailbox does not exist"
         if "tempfail" in address:
@@ -53,6 +65,7 @@ class Mailbox:
             self.messages.clear()
             self.connections = 0
             self.delay = 0.0
+            self.hold = 0.0
 
     def copies(self) -> dict[str, int]:
         """How many times each Message-ID arrived."""

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Flask
 
 from campaign.accounts.models import Role
+from campaign.appeals.models import Appeal
 from campaign.campaigns.models import Signature
 from campaign.core.db import utcnow
 from campaign.extensions import db
@@ -73,7 +74,8 @@ def build_world() -> tuple[dict, dict]:
         comment="For my brother.",
         confirmed_at=utcnow(),
     )
-    db.session.add_all([application, target_import, letter, signature])
+    appeal = Appeal(subject="Sign now", body="Please sign.", campaign_id=campaign.id)
+    db.session.add_all([application, target_import, letter, signature, appeal])
     db.session.commit()
     values = {
         "slug": campaign.slug,
@@ -93,6 +95,7 @@ def build_world() -> tuple[dict, dict]:
         "target_id": letter.targets[0].id,
         "letter_slug": letter.slug,
         "partner_slug": partner_a.slug,
+        "appeal_id": appeal.id,
     }
     return accounts, values
 
@@ -109,6 +112,8 @@ def routes(app: Flask, values: dict) -> list[tuple[str, str, str]]:
                 args["slug"] = values["partner_slug"]
             if rule.endpoint == "public.letter_page":
                 args["slug"] = values["letter_slug"]
+            if rule.endpoint == "console.appeal_step":
+                args["step"] = "pause"
             url = app.url_map.bind("localhost").build(rule.endpoint, args)
             for method in ("GET", "POST"):
                 if method in rule.methods:

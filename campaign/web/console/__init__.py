@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("console", __name__)
 
 from campaign.web.console import (  # noqa: E402, F401
+    appeals,
     authoring,
     campaigns,
     held,

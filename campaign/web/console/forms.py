@@ -7,8 +7,11 @@ from datetime import date, timedelta
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
+    DateTimeLocalField,
     EmailField,
     IntegerField,
+    RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -232,3 +235,51 @@ class CampaignForm(ChorusForm):
     def validate_closes_on(self, field: DateField) -> None:
         if field.data and not date.today() <= field.data <= date.today() + timedelta(days=5 * 365):
             raise ValidationError("Choose a closing date from today to five years from now.")
+
+
+class AppealForm(ChorusForm):
+    audience = RadioField(
+        "Who gets it",
+        choices=[
+            SelectChoice("supporters", "Supporters who asked for coalition updates (an appeal)"),
+            SelectChoice("partners", "The administrators of approved partners (a partner notice)"),
+        ],
+        default="supporters",
+    )
+    subject = StringField(
+        "Subject",
+        filters=[strip],
+        validators=[DataRequired("Write a subject line."), Length(max=200), ReadableText()],
+    )
+    body = TextAreaField(
+        "Message (Markdown)",
+        filters=[strip],
+        validators=[
+            DataRequired("Write the message: the body is empty."),
+            Length(max=20000),
+            ReadableText(multiline=True),
+        ],
+    )
+    campaign = SelectField("The campaign to sign", coerce=record_id, default=0)
+    states = SelectMultipleField("Only in these states (optional)")
+    signed = SelectMultipleField("Only people who signed (optional)", coerce=record_id)
+    not_signed = SelectMultipleField("Leaving out people who signed (optional)", coerce=record_id)
+    rate_per_minute = IntegerField(
+        "At most this many messages a minute (0: no limit)",
+        default=0,
+        validators=[
+            InputRequired("Give the rate as a whole number; 0 means no limit."),
+            NumberRange(0, 100_000, "The rate is from 0 (no limit) to 100,000 a minute."),
+        ],
+    )
+    preview = SubmitField("Preview")
+    submit = SubmitField("Save the appeal")
+
+
+class AppealSendForm(ChorusForm):
+    when = DateTimeLocalField(
+        "Send at (UTC; leave empty to send now)",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()],
+    )
+    submit = SubmitField("Send…")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from campaign.web.public import directory, letters, partnering, routes  # noqa: E402, F401
+from campaign.web.public import directory, email, letters, partnering, routes  # noqa: E402, F401

@@ -168,3 +168,8 @@ class ApplicationForm(ChorusForm):
             field.data = check_email(field.data)
         except Refused as exc:
             raise ValidationError(f"Check the email address: {exc}") from exc
+
+
+class PreferencesForm(ChorusForm):
+    updates = BooleanField("Email me updates from the coalition: new petitions to sign")
+    submit = SubmitField("Save my preferences")

@@ -26,6 +26,7 @@ from campaign.partners.membership import coalition_size
 from campaign.web import Page
 from campaign.web.page_cache import CSRF_PLACEHOLDER, cached_page, with_csrf_token
 from campaign.web.public import bp
+from campaign.web.public.email import appeal_from_cookie
 from campaign.web.public.forms import SignForm
 
 
@@ -115,6 +116,7 @@ def sign(slug: str) -> Response | tuple[str, int]:
                 comment=form.comment.data or "",
                 consent_updates=form.consent_updates.data,
                 show_publicly=form.show_publicly.data,
+                appeal_id=appeal_from_cookie(),
             ),
             request.remote_addr,
         )

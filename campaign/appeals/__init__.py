@@ -1,0 +1,1 @@
+"""Appeals: signature-collection mailings to supporters, and notices to partners."""

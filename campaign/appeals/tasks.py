@@ -1,0 +1,30 @@
+"""Appeal tasks: beat starts due appeals (and restarts quiet ones); senders each send a batch
+on the bulk queue and hand themselves over again, so a long appeal is many short tasks."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from campaign.appeals import sending
+from campaign.core import jobs
+
+
+@shared_task(queue="mail.bulk")
+def start_due_appeals() -> int:
+    return sending.start_due_appeals()
+
+
+@shared_task(bind=True, queue="mail.bulk", acks_late=True, reject_on_worker_lost=True)
+def send_appeal_batch(self: Task, appeal_id: int, after: int = 0, round_: int | None = None) -> int:
+    result = sending.send_batch(appeal_id, self.request.id or "in-process", after, round_)
+    if result.again_in is not None:
+        if self.request.is_eager:
+            # In-process (no broker): keep going here while there is something to send
+            # (a message to retry later waits for the next start of the appeal's senders).
+            while result.again_in is not None and result.claimed:
+                result = sending.send_batch(appeal_id, "in-process", result.last_id, round_)
+            return result.claimed
+        jobs.enqueue(
+            send_appeal_batch, appeal_id, result.last_id, round_, countdown=result.again_in
+        )
+    return result.claimed

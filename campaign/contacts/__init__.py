@@ -1,0 +1,1 @@
+"""Contacts: one person across campaigns, their email preferences, and the suppression list."""

@@ -1,0 +1,103 @@
+"""What every bulk message carries (RFC 2369 List-Id and List-Unsubscribe, RFC 8058 one-click,
+its own From, a visible unsubscribe link), and DKIM signatures that cover those headers, checked
+with dkimpy against the key's public half."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import dkim
+import pytest
+
+from campaign import create_app
+from campaign.mail import rendering, unsubscribe
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unit.db'}",
+            "BASE_URL": "https://chorus.example.org",
+        }
+    )
+    with app.app_context():
+        yield app
+
+
+def context() -> dict:
+    return {
+        "subject": "Sign now",
+        "body_html": "<p>Please</p>",
+        "body_text": "Please",
+        "full_name": "",
+    }
+
+
+def test_bulk_messages_carry_the_list_headers_and_the_transactional_ones_do_not(app):
+    bulk = rendering.build_message(
+        "appeal", "ann@example.org", context(), bulk=True, reply_to="Staff <s@x.org>"
+    )
+    assert bulk["From"] == app.config["BULK_MAIL_FROM"] and bulk["Reply-To"] == "Staff <s@x.org>"
+    assert bulk["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    https, mailto = [part.strip(" <>") for part in str(bulk["List-Unsubscribe"]).split(",")]
+    assert https.startswith("https://chorus.example.org/unsubscribe/")
+    assert unsubscribe.address_for(https.rsplit("/", 1)[1]) == "ann@example.org"
+    assert mailto.startswith("mailto:unsubscribe@")
+    assert https in bulk.get_body(preferencelist=("plain",)).get_content()
+
+    plain = rendering.build_message("appeal", "ann@example.org", context())
+    assert plain["From"] == app.config["MAIL_FROM"]
+    assert plain["List-Unsubscribe"] is None and plain["Reply-To"] is None
+
+
+def rsa_key(folder: Path) -> tuple[str, bytes]:
+    if shutil.which("openssl") is None:
+        if os.environ.get("CI"):
+            pytest.fail("openssl is needed to make a DKIM test key")
+        pytest.skip("openssl is needed to make a DKIM test key")
+    key = folder / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+    public = subprocess.run(
+        ["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    return str(key), b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+
+
+def test_dkim_signatures_cover_the_unsubscribe_headers_and_verify(app, tmp_path):
+    key_path, record = rsa_key(tmp_path)
+    app.config.update(
+        DKIM_PRIVATE_KEY=key_path, DKIM_SELECTOR="s1", DKIM_DOMAIN="chorus.example.org"
+    )
+    message = rendering.build_message("appeal", "ann@example.org", context(), bulk=True)
+    signed = rendering.as_bytes(message)
+    assert signed.startswith(b"DKIM-Signature:")
+    header = signed.split(b"\r\n\r\n", 1)[0].decode()
+    signed_headers = (
+        header.split("h=", 1)[1].split(";", 1)[0].replace("\r\n", "").replace(" ", "").lower()
+    )
+    assert {"from", "subject", "list-unsubscribe", "list-unsubscribe-post", "list-id"} <= set(
+        signed_headers.split(":")
+    )
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        assert name == b"s1._domainkey.chorus.example.org."
+        return record
+
+    assert dkim.verify(signed, dnsfunc=dns)
+    tampered = signed.replace(
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: nothing"
+    )
+    assert tampered != signed and not dkim.verify(tampered, dnsfunc=dns)
+
+
+def test_without_a_key_nothing_is_signed(app):
+    message = rendering.build_message("appeal", "ann@example.org", context(), bulk=True)
+    assert not rendering.as_bytes(message).startswith(b"DKIM-Signature:")
