@@ -77,7 +77,9 @@ def build_message(
         message["Reply-To"] = reply_to
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = (
-        f"<{message_key}@{_domain(sender)}>" if message_key else make_msgid(domain=_domain(sender))
+        f"<{message_key}@{domain_of(sender)}>"
+        if message_key
+        else make_msgid(domain=domain_of(sender))
     )
     if bulk:
         add_list_headers(message, links)
@@ -95,36 +97,49 @@ def build_message(
 
 
 def add_list_headers(message: EmailMessage, links: dict[str, str]) -> None:
-    config = current_app.config
-    mailto = (
-        f"mailto:{config['UNSUBSCRIBE_MAILTO']}"
-        f"?subject={quote('unsubscribe ' + links['unsubscribe_token'])}"
-    )
-    message["List-Id"] = config["LIST_ID"]
-    message["List-Unsubscribe"] = f"<{links['unsubscribe_url']}>, <{mailto}>"
+    message["List-Id"] = current_app.config["LIST_ID"]
+    message["List-Unsubscribe"] = list_unsubscribe(links)
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
 
-def _domain(address: str) -> str:
+def list_unsubscribe(links: dict[str, str]) -> str:
+    """The List-Unsubscribe value: the signed https link first, then a mailto (RFC 2369)."""
+    mailto = (
+        f"mailto:{current_app.config['UNSUBSCRIBE_MAILTO']}"
+        f"?subject={quote('unsubscribe ' + links['unsubscribe_token'])}"
+    )
+    return f"<{links['unsubscribe_url']}>, <{mailto}>"
+
+
+def domain_of(address: str) -> str:
     return parseaddr(address)[1].rpartition("@")[2] or "localhost"
 
 
 def as_bytes(message: EmailMessage) -> bytes:
     """The message as it goes on the wire (CRLF line ends), with a DKIM-Signature header
     in front when DKIM_PRIVATE_KEY is set."""
-    data = message.as_bytes(policy=email.policy.SMTP)
+    return dkim_signed(message.as_bytes(policy=email.policy.SMTP), str(message["From"]))
+
+
+def dkim_signed(data: bytes, sender: str) -> bytes:
+    """data with a DKIM-Signature in front, covering SIGNED_HEADERS, when a key is set."""
     key = _dkim_key(current_app.config["DKIM_PRIVATE_KEY"])
     if key is None:
         return data
     import dkim
 
     config = current_app.config
+    head = data.split(b"\r\n\r\n", 1)[0].lower()
     signature = dkim.sign(
         data,
         selector=config["DKIM_SELECTOR"].encode(),
-        domain=(config["DKIM_DOMAIN"] or _domain(str(message["From"]))).encode(),
+        domain=(config["DKIM_DOMAIN"] or domain_of(sender)).encode(),
         privkey=key,
-        include_headers=[h for h in SIGNED_HEADERS if message[h.decode()] is not None],
+        include_headers=[
+            h
+            for h in SIGNED_HEADERS
+            if head.startswith(h.lower() + b":") or b"\n" + h.lower() + b":" in head
+        ],
     )
     return signature + data
 

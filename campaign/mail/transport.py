@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import smtplib
 import ssl
 import threading
@@ -40,6 +41,8 @@ class PermanentFailure(SendFailure):
 
 class Transport(Protocol):
     def send(self, message: EmailMessage) -> None: ...
+
+    def send_bytes(self, sender: str, recipient: str, data: bytes) -> None: ...
 
 
 class SmtpTransport:
@@ -83,13 +86,15 @@ class SmtpTransport:
         self._conn = None
 
     def send(self, message: EmailMessage) -> None:
-        payload = rendering.as_bytes(message)
+        sender = parseaddr(str(message["From"]))[1]
+        self.send_bytes(sender, str(message["To"]), rendering.as_bytes(message))
+
+    def send_bytes(self, sender: str, recipient: str, data: bytes) -> None:
+        """Send a message as it goes on the wire (CRLF line ends, signed if it is to be)."""
         with self._lock:
             for attempt in (1, 2):
                 try:
-                    refused = self._connection().sendmail(
-                        parseaddr(str(message["From"]))[1], [str(message["To"])], payload
-                    )
+                    refused = self._connection().sendmail(sender, [recipient], data)
                 except smtplib.SMTPServerDisconnected as exc:
                     # A reused connection may have timed out on the server's side: reopen once.
                     self._drop()
@@ -145,11 +150,14 @@ class FolderTransport:
         self.folder = Path(folder)
 
     def send(self, message: EmailMessage) -> None:
+        self.send_bytes(str(message["From"]), str(message["To"]), rendering.as_bytes(message))
+
+    def send_bytes(self, sender: str, recipient: str, data: bytes) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        path = self.folder / f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-        path.write_bytes(rendering.as_bytes(message))
-        log.info("Mail to %s, %r, written to %s", message["To"], message["Subject"], path)
+        path = self.folder / f"{stamp}-{secrets.token_hex(6)}.eml"
+        path.write_bytes(data)
+        log.info("Mail to %s written to %s", recipient, path)
 
 
 _transports: dict[str, Transport] = {}

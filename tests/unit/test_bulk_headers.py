@@ -92,6 +92,10 @@ def test_dkim_signatures_cover_the_unsubscribe_headers_and_verify(app, tmp_path)
         return record
 
     assert dkim.verify(signed, dnsfunc=dns)
+    from campaign.mail.bulk import BulkMessages
+
+    fast = BulkMessages("appeal", context(), reply_to=None).copy_for("bo@example.org", "k1", {})
+    assert fast.startswith(b"DKIM-Signature:") and dkim.verify(fast, dnsfunc=dns)
     tampered = signed.replace(
         b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: nothing"
     )
@@ -101,3 +105,46 @@ def test_dkim_signatures_cover_the_unsubscribe_headers_and_verify(app, tmp_path)
 def test_without_a_key_nothing_is_signed(app):
     message = rendering.build_message("appeal", "ann@example.org", context(), bulk=True)
     assert not rendering.as_bytes(message).startswith(b"DKIM-Signature:")
+
+
+def test_the_fast_copies_are_the_messages_build_message_makes(app):
+    """The skeleton path of mail.bulk and rendering.build_message: same headers, same parts."""
+    import email
+    import email.policy
+
+    from campaign.mail.bulk import BulkMessages
+
+    body = "Café “quotes”, = signs, a long line " + "word " * 60 + "\n\n.a dot at a line's start"
+    extra = {"full_name": "Zoë Ångström"}
+    shared = {**context(), "body_text": body, "body_html": f"<p>{body}</p>"}
+    fast = BulkMessages("appeal", shared, reply_to="Staff <s@x.org>").copy_for(
+        "ann@example.org", "abc123", extra
+    )
+    slow = rendering.as_bytes(
+        rendering.build_message(
+            "appeal",
+            "ann@example.org",
+            {**shared, **extra},
+            message_key="abc123",
+            bulk=True,
+            reply_to="Staff <s@x.org>",
+        )
+    )
+    assert b"\r\n" in fast and b"\n" not in fast.replace(b"\r\n", b"")  # CRLF line ends only
+    assert max(len(line) for line in fast.split(b"\r\n")) <= 998
+    ours, theirs = (email.message_from_bytes(m, policy=email.policy.default) for m in (fast, slow))
+    for header in (
+        "Subject",
+        "From",
+        "To",
+        "Reply-To",
+        "Message-ID",
+        "List-Id",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+    ):
+        assert str(ours[header]) == str(theirs[header]), header
+    for kind in ("plain", "html"):
+        got = ours.get_body(preferencelist=(kind,)).get_content()
+        assert got == theirs.get_body(preferencelist=(kind,)).get_content(), kind
+    assert "Zoë Ångström" in ours.get_body(preferencelist=("plain",)).get_content()
