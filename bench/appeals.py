@@ -127,8 +127,8 @@ def arrivals(log_path: Path) -> dict[str, float]:
 
 def floor_rate(app, smtp_port: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
     """Plain smtplib over one reused connection, sending messages Chorus rendered."""
+    from campaign.appeals.emails import appeal_context, message_key
     from campaign.appeals.models import Appeal
-    from campaign.appeals.sending import appeal_context, message_key
     from campaign.extensions import db
     from campaign.mail import rendering
 
@@ -181,6 +181,7 @@ def main() -> None:
     from campaign import create_app
     from campaign.accounts.services import account_by_email
     from campaign.appeals import composing, sending
+    from campaign.appeals.audiences import count
     from campaign.appeals.models import Appeal, Audience
     from campaign.campaigns.models import Campaign
     from campaign.core.audit import Actor
@@ -205,7 +206,7 @@ def main() -> None:
             ),
         )
         appeal_id = appeal.id
-        audience = sending.count(composing.audience_of(appeal))
+        audience = count(composing.audience_of(appeal))
         # The demo's own signers who asked for updates are contacts too.
 
     def worker(name: str, queues: str, concurrency: int) -> subprocess.Popen[bytes]:

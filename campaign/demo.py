@@ -11,6 +11,7 @@ from campaign.accounts.models import Account, Role
 from campaign.accounts.services import account_by_email, create_coordinator, hash_password
 from campaign.campaigns.authoring import first_version
 from campaign.campaigns.models import Campaign, CampaignStatus, Signature
+from campaign.contacts import services as contacts
 from campaign.core.audit import SYSTEM
 from campaign.core.db import utcnow
 from campaign.extensions import db
@@ -160,6 +161,7 @@ def seed_demo() -> str | None:
     campaigns = [_campaign(spec, targets) for spec in CAMPAIGNS]
     for campaign in campaigns:
         _signatures(campaign, SIGNATURES.get(campaign.slug, 0))
+    contacts.contacts_from_signatures()  # a third of them asked for updates: an audience
     for slug, name, website, mission, state, statement, focus in PARTNERS:
         partner = db.session.scalar(select(Partner).where(Partner.slug == slug))
         if partner is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import (
     ColumnElement,
     Exists,
+    Integer,
     Select,
     SQLColumnExpression,
     and_,
@@ -57,7 +58,9 @@ def recipients(chosen: AudienceFilter) -> Select:
     if chosen.audience == Audience.PARTNERS:
         return (
             select(
-                Account.email, Partner.name.label("full_name"), literal(None).label("contact_id")
+                Account.email,
+                Partner.name.label("full_name"),
+                literal(None, Integer).label("contact_id"),
             )
             .join(Partner, Partner.id == Account.partner_id)
             .where(

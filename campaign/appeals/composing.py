@@ -91,7 +91,7 @@ def check(draft: AppealDraft) -> None:
 def _apply(appeal: Appeal, draft: AppealDraft) -> None:
     appeal.audience = draft.audience
     appeal.subject = draft.subject.strip()
-    appeal.body = draft.body
+    appeal.body = draft.body.replace("\r\n", "\n").replace("\r", "\n")
     appeal.campaign_id = draft.campaign_id
     appeal.states = sorted(set(draft.states))
     appeal.signed_campaign_ids = sorted(set(draft.signed))
@@ -111,7 +111,7 @@ def create_appeal(actor: Actor, draft: AppealDraft) -> Appeal:
 
 
 def edit_appeal(actor: Actor, appeal_id: int, draft: AppealDraft) -> Appeal:
-    """Change a draft (a scheduled appeal goes back to being a draft first)."""
+    """Change a draft (take a scheduled appeal back to a draft first)."""
     appeal = locked_appeal(appeal_id)
     if appeal.status != AppealStatus.DRAFT:
         raise AppealRefused(f"This appeal is {appeal.status.value}; only a draft can be changed.")

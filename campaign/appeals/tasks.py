@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from campaign.appeals import sending
+from campaign.appeals import senders, sending
 from campaign.core import jobs
 
 
@@ -16,13 +16,13 @@ def start_due_appeals() -> int:
 
 @shared_task(bind=True, queue="mail.bulk", acks_late=True, reject_on_worker_lost=True)
 def send_appeal_batch(self: Task, appeal_id: int, after: int = 0, round_: int | None = None) -> int:
-    result = sending.send_batch(appeal_id, self.request.id or "in-process", after, round_)
+    result = senders.send_batch(appeal_id, self.request.id or "in-process", after, round_)
     if result.again_in is not None:
         if self.request.is_eager:
             # In-process (no broker): keep going here while there is something to send
             # (a message to retry later waits for the next start of the appeal's senders).
             while result.again_in is not None and result.claimed:
-                result = sending.send_batch(appeal_id, "in-process", result.last_id, round_)
+                result = senders.send_batch(appeal_id, "in-process", result.last_id, round_)
             return result.claimed
         jobs.enqueue(
             send_appeal_batch, appeal_id, result.last_id, round_, countdown=result.again_in

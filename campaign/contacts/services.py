@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from campaign.core.addresses import normalize_email
@@ -57,12 +57,38 @@ def record_signer(signer: Signer) -> Contact:
         .where(Contact.email_normalized == key)
         .execution_options(populate_existing=True)
     ).one()
-    if signer.consent_updates and contact.subscription != Subscription.SUBSCRIBED:
-        _change(
-            contact, Subscription.SUBSCRIBED, f"signed “{signer.campaign_title}” asking for updates"
-        )
-        suppressions.lift(key)
+    if signer.consent_updates:
+        if contact.subscription != Subscription.SUBSCRIBED:
+            reason = f"signed “{signer.campaign_title}” asking for updates"
+            _change(contact, Subscription.SUBSCRIBED, reason)
+        suppressions.lift(key)  # even if still marked subscribed (a bounce of outreach)
     return contact
+
+
+# Contacts for confirmed signers who have none yet, in one statement (the demo's bulk
+# signers; migration 0019 did the same for everyone who had signed before contacts).
+_FROM_SIGNATURES = text(
+    """
+    INSERT INTO contacts (email, email_normalized, full_name, postal_code, state,
+                          subscription, created_at, updated_at)
+    SELECT s.email, s.email_normalized, s.full_name, s.postal_code, s.state,
+           CASE WHEN latest.wants = 1 THEN 'subscribed' ELSE 'not_subscribed' END,
+           s.confirmed_at, s.confirmed_at
+    FROM signatures s
+    JOIN (
+        SELECT email_normalized, max(id) AS id,
+               max(CASE WHEN consent_updates THEN 1 ELSE 0 END) AS wants
+        FROM signatures WHERE confirmed_at IS NOT NULL GROUP BY email_normalized
+    ) latest ON latest.id = s.id
+    WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.email_normalized = s.email_normalized)
+    """
+)
+
+
+def contacts_from_signatures() -> None:
+    """Make the missing contacts of confirmed signers written in bulk (in the caller's
+    transaction), with the details of their latest signature."""
+    db.session.execute(_FROM_SIGNATURES)
 
 
 def _change(contact: Contact, to: Subscription, reason: str) -> None:
@@ -86,6 +112,10 @@ class Preferences:
 
     @property
     def gets_updates(self) -> bool:
+        """For a supporter: subscribed and not suppressed. For anyone else we write to (a
+        target, a partner's admin): not suppressed."""
+        if self.contact is None:
+            return self.suppression is None
         subscribed = (
             self.contact is not None and self.contact.subscription == Subscription.SUBSCRIBED
         )

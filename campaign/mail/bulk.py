@@ -30,7 +30,10 @@ _SPLIT = re.compile("(" + "|".join(_MARK.values()) + ")")
 
 
 def _quoted_printable(text: str) -> bytes:
-    return binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+    """Quoted-printable with CRLF line ends, whatever line ends the text came with (a
+    browser sends a text area's with CR LF; a bare CR must never reach the wire)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    return binascii.b2a_qp(lines.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
 
 
 class BulkMessages:

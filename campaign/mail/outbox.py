@@ -194,9 +194,11 @@ def deliver(email_id: int) -> EmailStatus | None:
     email = db.session.get(OutboundEmail, email_id)
     assert email is not None
     claim = _Claim(email_id, email.attempts, lease_ends)
-    # A coordinator's test of a bulk email is sent as one, on the quick path.
-    bulk = email.stream == Stream.BULK or bool(email.context.get("as_bulk"))
-    if bulk and suppressions.suppressed_among([email.recipient]):
+    # A coordinator's test of a bulk email is sent as one, on the quick path, even to an
+    # address on the suppression list (they asked for it).
+    test = bool(email.context.get("as_bulk"))
+    bulk = email.stream == Stream.BULK or test
+    if bulk and not test and suppressions.suppressed_among([email.recipient]):
         return _finish(claim, EmailStatus.SUPPRESSED, "on the suppression list")
     try:
         message = rendering.build_message(
@@ -206,7 +208,7 @@ def deliver(email_id: int) -> EmailStatus | None:
             message_key=message_key(email),
             bulk=bulk,
             # Outreach to targets: their answers reach the staff, not a no-reply address.
-            reply_to=current_app.config["REPLY_TO"] if bulk else None,
+            reply_to=email.context.get("reply_to") if test else _outreach_reply_to(bulk),
         )
         transport.transport().send(message)
     except transport.TemporaryFailure as exc:
@@ -230,6 +232,10 @@ def deliver(email_id: int) -> EmailStatus | None:
         db.session.rollback()
         return _finish(claim, EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
     return _finish(claim, EmailStatus.SENT)
+
+
+def _outreach_reply_to(bulk: bool) -> str | None:
+    return current_app.config["REPLY_TO"] if bulk else None
 
 
 def message_key(email: OutboundEmail) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import secrets
 import smtplib
 import ssl
@@ -103,10 +104,10 @@ class SmtpTransport:
                     continue
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, answer = next(iter(exc.recipients.values()))
-                    raise _failure(code, answer, bounce=True) from exc
+                    raise _failure(code, answer, stage="rcpt") from exc
                 except smtplib.SMTPDataError as exc:
                     self._reset_after_error()
-                    raise _failure(exc.smtp_code, exc.smtp_error, bounce=True) from exc
+                    raise _failure(exc.smtp_code, exc.smtp_error, stage="data") from exc
                 except smtplib.SMTPAuthenticationError as exc:
                     # Our credentials, not the message: keep the mail for when they are fixed.
                     self._drop()
@@ -122,7 +123,7 @@ class SmtpTransport:
                     raise TemporaryFailure(f"cannot reach mail server: {exc}") from exc
                 if refused:
                     code, answer = next(iter(refused.values()))
-                    raise _failure(code, answer, bounce=True)
+                    raise _failure(code, answer, stage="rcpt")
                 return
 
     def _reset_after_error(self) -> None:
@@ -134,13 +135,31 @@ class SmtpTransport:
 
 
 def _failure(
-    code: int, answer: bytes | str, bounce: bool = False
+    code: int, answer: bytes | str, stage: str | None = None
 ) -> TemporaryFailure | PermanentFailure:
     text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
     reason = f"{code} {text}"
+    bounce = is_bounce(code, text, stage)
     if 500 <= code < 600:
         return PermanentFailure(reason, bounce)
     return TemporaryFailure(reason, bounce)
+
+
+_ENHANCED = re.compile(r"\s*[245]\.(\d{1,3})\.\d{1,3}")
+
+
+def is_bounce(code: int, text: str, stage: str | None) -> bool:
+    """Whether a refusal is about this recipient (their address, their mailbox) rather than
+    about us: a refusal of the recipient (RCPT), or at DATA one naming the mailbox (x.1.x,
+    x.2.x). Never a server closing the connection (421) nor a policy refusal (x.7.x: our
+    content, our DKIM, our rate), which would otherwise suppress everyone after them."""
+    enhanced = _ENHANCED.match(text)
+    subject = enhanced.group(1) if enhanced else None
+    if code == 421 or subject == "7":
+        return False
+    if stage == "rcpt":
+        return True
+    return stage == "data" and subject in ("1", "2")
 
 
 class FolderTransport:

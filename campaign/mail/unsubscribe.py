@@ -40,8 +40,8 @@ def address_for(token: str) -> str:
     except BadSignature as exc:
         raise BadUnsubscribeLink(
             "This unsubscribe link is not one we sent: it may have been cut short or changed. "
-            "Nothing was changed. Copy the whole link from the email and try again."
+            "Copy the whole link from the email and try again."
         ) from exc
     if not isinstance(address, str) or "@" not in address:
-        raise BadUnsubscribeLink("This unsubscribe link is not one we sent. Nothing was changed.")
+        raise BadUnsubscribeLink("This unsubscribe link is not one we sent.")
     return address

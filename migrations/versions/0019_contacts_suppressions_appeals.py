@@ -122,17 +122,14 @@ def upgrade():
         INSERT INTO contacts (email, email_normalized, full_name, postal_code, state,
                               subscription, created_at, updated_at)
         SELECT s.email, s.email_normalized, s.full_name, s.postal_code, s.state,
-               CASE WHEN EXISTS (
-                   SELECT 1 FROM signatures t
-                   WHERE t.email_normalized = s.email_normalized
-                     AND t.confirmed_at IS NOT NULL AND t.consent_updates
-               ) THEN 'subscribed' ELSE 'not_subscribed' END,
+               CASE WHEN latest.wants = 1 THEN 'subscribed' ELSE 'not_subscribed' END,
                s.confirmed_at, s.confirmed_at
         FROM signatures s
-        WHERE s.id = (
-            SELECT max(u.id) FROM signatures u
-            WHERE u.email_normalized = s.email_normalized AND u.confirmed_at IS NOT NULL
-        )
+        JOIN (
+            SELECT email_normalized, max(id) AS id,
+                   max(CASE WHEN consent_updates THEN 1 ELSE 0 END) AS wants
+            FROM signatures WHERE confirmed_at IS NOT NULL GROUP BY email_normalized
+        ) latest ON latest.id = s.id
         """
     )
 

@@ -10,16 +10,16 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from campaign.accounts.models import Role
 from campaign.appeals import composing, sending
 from campaign.appeals.composing import AppealDraft
-from campaign.appeals.models import Appeal, AppealMessage, AppealStatus, Audience, MessageStatus
+from campaign.appeals.models import Appeal, AppealStatus, Audience, MessageStatus
 from campaign.contacts.models import Contact
 from campaign.core.audit import Actor
 from campaign.core.db import utcnow
 from campaign.extensions import db
+from tests.support.appeals import counts_of
 from tests.support.deployment import Deployment, deployed
 from tests.support.factories import AccountFactory, CampaignFactory
 from tests.support.processes import wait_until
@@ -71,17 +71,6 @@ def appeal_now(appeal_id: int) -> Appeal:
     return db.session.get_one(Appeal, appeal_id)
 
 
-def counted(appeal_id: int) -> dict[MessageStatus, int]:
-    db.session.rollback()
-    return dict(
-        db.session.execute(
-            select(AppealMessage.status, func.count())
-            .where(AppealMessage.appeal_id == appeal_id)
-            .group_by(AppealMessage.status)
-        ).all()
-    )
-
-
 @pytest.mark.timeout(120)
 def test_a_scheduled_appeal_starts_on_time_and_reaches_everyone_once(deployment, mailbox):
     emails = supporters(40)
@@ -110,7 +99,7 @@ def test_the_rate_limit_holds_and_pause_and_resume_take_effect(deployment, mailb
     assert len(mailbox.messages) == 10  # then it waits for its rate
     sending.pause(actor, appeal.id)
     time.sleep(10)  # past the next batch's time
-    assert len(mailbox.messages) == 10 and counted(appeal.id)[MessageStatus.QUEUED] == 15
+    assert len(mailbox.messages) == 10 and counts_of(appeal.id)[MessageStatus.QUEUED] == 15
 
     resumed = time.monotonic()
     sending.resume(actor, appeal.id)
@@ -134,7 +123,7 @@ def test_a_worker_killed_mid_batch_neither_loses_nor_repeats_a_recipient(deploym
     deployment.worker.kill()
     killed_at = time.monotonic()
     before = len(mailbox.messages)
-    claimed = counted(appeal.id).get(MessageStatus.SENDING, 0)
+    claimed = counts_of(appeal.id).get(MessageStatus.SENDING, 0)
     assert 0 < before < 300 and claimed > 0  # killed in the middle, holding rows
     mailbox.hold = 0.0
     deployment.worker.start()
@@ -143,7 +132,7 @@ def test_a_worker_killed_mid_batch_neither_loses_nor_repeats_a_recipient(deploym
     took = time.monotonic() - killed_at
     arrived = Counter(str(m["To"]) for m in mailbox.messages)
     assert arrived == dict.fromkeys(emails, 1)  # everyone, once
-    assert counted(appeal.id) == {MessageStatus.SENT: 300}
+    assert counts_of(appeal.id) == {MessageStatus.SENT: 300}
     print(
         f"\n{before} sent before the kill with {claimed} claimed; all 300 once, {took:.0f} s later"
     )

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from campaign.accounts.models import Role
-from campaign.appeals import composing, sending
-from campaign.appeals.audiences import AudienceFilter, count
+from campaign.appeals import composing, senders, sending
+from campaign.appeals.audiences import AudienceFilter, count, recipients
 from campaign.appeals.composing import AppealDraft, AppealRefused
 from campaign.appeals.models import Appeal, AppealMessage, AppealStatus, Audience, MessageStatus
+from campaign.appeals.progress import progress
 from campaign.campaigns.models import CampaignStatus, Signature
 from campaign.contacts import services as contacts
 from campaign.contacts.models import Contact, Subscription, SubscriptionChange
@@ -27,6 +28,7 @@ from campaign.mail import suppressions
 from campaign.mail.suppressions import Suppression, SuppressionReason
 from campaign.partners.models import PartnerStatus
 from tests.conftest import confirm_path, csrf_token
+from tests.support.appeals import counts_of
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,
@@ -106,6 +108,25 @@ def test_a_confirmed_signature_with_the_box_ticked_makes_a_subscribed_contact(ap
     assert contacts.contact_for("bo@example.org").subscription == Subscription.SUBSCRIBED
 
 
+def test_confirmed_signers_written_in_bulk_become_contacts_once(app):
+    first, second = CampaignFactory(), CampaignFactory()
+    SignatureFactory(campaign_id=first.id, email="cy@example.org", consent_updates=True)
+    SignatureFactory(
+        campaign_id=second.id, email="cy@example.org", full_name="Cy Latest", postal_code="94110"
+    )
+    SignatureFactory(campaign_id=first.id, email="dan@example.org")
+    SignatureFactory(campaign_id=first.id, email="eve@example.org", confirmed_at=None)
+    db.session.commit()
+    for _ in range(2):  # the demo seeds twice: nothing more the second time
+        contacts.contacts_from_signatures()
+        db.session.commit()
+    rows = {c.email: c for c in db.session.scalars(select(Contact))}
+    assert set(rows) == {"cy@example.org", "dan@example.org"}
+    assert rows["cy@example.org"].subscription == Subscription.SUBSCRIBED
+    assert rows["cy@example.org"].full_name == "Cy Latest"
+    assert rows["dan@example.org"].subscription == Subscription.NOT_SUBSCRIBED
+
+
 def test_audiences_filter_by_state_and_campaigns_and_leave_out_suppressed_and_signers(app):
     asked, earlier = CampaignFactory(), CampaignFactory()
     dc = ContactFactory(state="DC")
@@ -124,7 +145,7 @@ def test_audiences_filter_by_state_and_campaigns_and_leave_out_suppressed_and_si
     assert count(AudienceFilter(campaign_id=asked.id, states=["CA"])) == 1
     assert count(AudienceFilter(campaign_id=asked.id, signed=[earlier.id])) == 1
     assert count(AudienceFilter(campaign_id=asked.id, not_signed=[earlier.id])) == 1
-    emails = {row.email for row in db.session.execute(sending.recipients(every))}
+    emails = {row.email for row in db.session.execute(recipients(every))}
     assert emails == {dc.email, ca.email}
 
 
@@ -258,10 +279,9 @@ def test_one_click_unsubscribe_from_the_real_header_and_the_next_appeal_skips_th
     send_now(actor, second.id)
     mailbox.wait_for(staying.email)
     assert not mailbox.to(leaving.email)
-    progress = sending.progress(db.session.get_one(Appeal, second.id))
-    assert progress.recipients == 1
+    assert progress(db.session.get_one(Appeal, second.id)).recipients == 1
     first = db.session.scalars(select(Appeal).order_by(Appeal.id)).first()
-    assert sending.progress(first).unsubscribed_since == 1
+    assert progress(first).unsubscribed_since == 1
 
 
 def test_the_unsubscribe_page_asks_first_and_a_changed_or_old_link_changes_nothing(
@@ -279,7 +299,7 @@ def test_the_unsubscribe_page_asks_first_and_a_changed_or_old_link_changes_nothi
     for bad in (tampered, "not-a-token"):
         answer = client.post(f"/unsubscribe/{bad}")
         assert answer.status_code == 400
-        assert "Nothing was changed" in answer.get_data(as_text=True)
+        assert "Nothing about your email preferences has changed" in answer.get_data(as_text=True)
     app.config["UNSUBSCRIBE_LINK_DAYS"] = -1
     old = client.post(f"/unsubscribe/{token}")
     assert old.status_code == 400 and "too old" in old.get_data(as_text=True)
@@ -333,24 +353,24 @@ def test_temporary_refusals_retry_with_backoff_then_suppress(app, coordinator, m
     actor = Actor(coordinator.id)
     appeal = composing.create_appeal(actor, draft(campaign.id))
     send_now(actor, appeal.id)  # the first try, in-process
-    for attempt in range(1, sending.MAX_ATTEMPTS + 1):
+    for attempt in range(1, senders.MAX_ATTEMPTS + 1):
         db.session.expire_all()
         row = db.session.scalars(select(AppealMessage)).one()
         if attempt > 1:
-            sending.send_batch(appeal.id, "test-sender")
+            senders.send_batch(appeal.id, "test-sender")
             db.session.expire_all()
             row = db.session.scalars(select(AppealMessage)).one()
-        if attempt < sending.MAX_ATTEMPTS:
+        if attempt < senders.MAX_ATTEMPTS:
             assert row.status == MessageStatus.QUEUED and row.attempts == attempt
             assert row.due_at > utcnow() + timedelta(seconds=20)  # backing off
-            assert sending.send_batch(appeal.id, "test-sender").claimed == 0  # not due yet
+            assert senders.send_batch(appeal.id, "test-sender").claimed == 0  # not due yet
             db.session.execute(update(AppealMessage).values(due_at=utcnow()))
             db.session.commit()
     db.session.expire_all()
     row = db.session.scalars(select(AppealMessage)).one()
     assert row.status == MessageStatus.FAILED and "gave up" in row.last_error
     assert suppressions.reason_for("tempfail@example.org").reason == SuppressionReason.BOUNCED
-    sending.send_batch(appeal.id, "test-sender")
+    senders.send_batch(appeal.id, "test-sender")
     assert db.session.get_one(Appeal, appeal.id).status == AppealStatus.SENT
 
 
@@ -402,10 +422,10 @@ def test_pause_stops_the_senders_resume_sends_the_rest_cancel_stops_for_good(
     actor = Actor(coordinator.id)
     appeal = started_appeal(actor, 5, monkeypatch)
     sending.pause(actor, appeal.id)
-    assert sending.send_batch(appeal.id, "a-sender").claimed == 0
+    assert senders.send_batch(appeal.id, "a-sender").claimed == 0
     assert not mailbox.messages
     sending.resume(actor, appeal.id)
-    assert sending.send_batch(appeal.id, "a-sender").claimed == 5
+    assert senders.send_batch(appeal.id, "a-sender").claimed == 5
     db.session.expire_all()
     assert db.session.get_one(Appeal, appeal.id).status == AppealStatus.SENT
     assert len(mailbox.copies()) == 5
@@ -413,7 +433,7 @@ def test_pause_stops_the_senders_resume_sends_the_rest_cancel_stops_for_good(
     mailbox.clear()
     other = started_appeal(actor, 3, monkeypatch)
     assert sending.cancel(actor, other.id) == 3 + 5  # its audience: the first five too
-    assert sending.send_batch(other.id, "a-sender").claimed == 0
+    assert senders.send_batch(other.id, "a-sender").claimed == 0
     assert not mailbox.messages
     with pytest.raises(AppealRefused):
         sending.resume(actor, other.id)
@@ -507,3 +527,98 @@ def test_outreach_carries_reply_to_and_unsubscribe_and_skips_suppressed_targets(
     )
     assert status == EmailStatus.SUPPRESSED
     assert db.session.scalar(select(func.count()).select_from(Suppression)) == 1
+
+
+# -- faults of ours, not the recipients' ----------------------------------------------------------
+
+
+def test_a_partner_notice_reaches_the_admins_with_reply_to(app, coordinator, mailbox):
+    partner = PartnerFactory()
+    AccountFactory(role=Role.PARTNER_ADMIN, partner_id=partner.id, email="lead@a.example.org")
+    actor = Actor(coordinator.id)
+    notice = composing.create_appeal(
+        actor, draft(None, audience=Audience.PARTNERS, subject="Letter opens Monday")
+    )
+    assert send_now(actor, notice.id).status == AppealStatus.SENT
+    [message] = mailbox.wait_for("lead@a.example.org")
+    assert message["Reply-To"] == app.config["REPLY_TO"]
+    assert "administrator of a partner" in text_part(message)
+
+
+def test_a_refused_sender_pauses_the_appeal_and_spends_no_recipient(app, coordinator, mailbox):
+    app.config["BULK_MAIL_FROM"] = "Coalition <refused-sender@coalition.example.org>"
+    campaign = CampaignFactory()
+    for _ in range(3):
+        ContactFactory()
+    actor = Actor(coordinator.id)
+    appeal = send_now(actor, composing.create_appeal(actor, draft(campaign.id)).id)
+    assert appeal.status == AppealStatus.PAUSED and "Sender not allowed" in appeal.paused_reason
+    assert counts_of(appeal.id) == {MessageStatus.QUEUED: 3}  # nobody written off
+    assert db.session.scalar(select(func.count()).select_from(Suppression)) == 0
+    [notice] = mailbox.wait_for(coordinator.email)
+    assert "paused" in notice["Subject"]
+
+
+def test_a_message_that_cannot_be_made_pauses_the_appeal(app, coordinator, mailbox, tmp_path):
+    app.config["DKIM_PRIVATE_KEY"] = str(tmp_path / "missing-key.pem")
+    campaign = CampaignFactory()
+    ContactFactory()
+    actor = Actor(coordinator.id)
+    appeal = send_now(actor, composing.create_appeal(actor, draft(campaign.id)).id)
+    app.config["DKIM_PRIVATE_KEY"] = None
+    assert appeal.status == AppealStatus.PAUSED
+    assert "could not be made" in appeal.paused_reason
+    assert counts_of(appeal.id) == {MessageStatus.QUEUED: 1}
+
+
+def test_an_appeal_pauses_when_its_campaign_closes(app, coordinator, mailbox, monkeypatch):
+    actor = Actor(coordinator.id)
+    appeal = started_appeal(actor, 2, monkeypatch)
+    appeal.campaign.status = CampaignStatus.CLOSED
+    db.session.commit()
+    assert senders.send_batch(appeal.id, "a-sender").claimed == 0
+    db.session.expire_all()
+    paused = db.session.get_one(Appeal, appeal.id)
+    assert (
+        paused.status == AppealStatus.PAUSED
+        and "no longer takes signatures" in paused.paused_reason
+    )
+    [notice] = mailbox.wait_for(coordinator.email)
+    assert "paused" in notice["Subject"]
+    assert counts_of(appeal.id) == {MessageStatus.QUEUED: 2}
+
+
+def test_an_appeal_that_could_not_start_goes_back_to_a_draft(app, coordinator, mailbox):
+    campaign = CampaignFactory()
+    ContactFactory()
+    actor = Actor(coordinator.id)
+    appeal = composing.create_appeal(actor, draft(campaign.id))
+    sending.schedule(actor, appeal.id, utcnow() + timedelta(minutes=5))
+    db.session.execute(update(Appeal).values(scheduled_for=utcnow()))
+    campaign.status = CampaignStatus.CLOSED
+    db.session.commit()
+    sending.start_due_appeals()
+    db.session.expire_all()
+    assert db.session.get_one(Appeal, appeal.id).status == AppealStatus.PAUSED
+    assert sending.unschedule(actor, appeal.id).status == AppealStatus.DRAFT
+
+
+def test_a_made_up_appeal_cookie_never_refuses_a_signature(app, client):
+    campaign = CampaignFactory()
+    client.set_cookie("chorus_appeal", f"²:{campaign.slug}")
+    assert sign(client, campaign, email="odd@example.org").status_code == 303
+    client.set_cookie("chorus_appeal", "12:another-campaign")
+    assert sign(client, campaign, email="other@example.org").status_code == 303
+    assert set(db.session.scalars(select(Signature.appeal_id))) == {None}
+
+
+def test_the_preferences_of_someone_who_is_not_a_supporter(app, client):
+    from campaign.mail import unsubscribe
+
+    url = f"/email/preferences/{unsubscribe.token_for('senator@senate.example.gov')}"
+    assert "checked" in client.get(url).get_data(as_text=True)  # they get our outreach
+    client.post(url, data={"csrf_token": csrf_token(client, url)})
+    assert suppressions.reason_for("senator@senate.example.gov") is not None
+    client.post(url, data={"csrf_token": csrf_token(client, url), "updates": "y"})
+    assert suppressions.reason_for("senator@senate.example.gov") is None
+    assert "checked" in client.get(url).get_data(as_text=True)

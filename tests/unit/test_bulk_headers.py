@@ -148,3 +148,22 @@ def test_the_fast_copies_are_the_messages_build_message_makes(app):
         got = ours.get_body(preferencelist=(kind,)).get_content()
         assert got == theirs.get_body(preferencelist=(kind,)).get_content(), kind
     assert "Zoë Ångström" in ours.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "stage", "bounce"),
+    [
+        (550, "5.1.1 Mailbox does not exist", "rcpt", True),
+        (451, "4.3.0 Try again later", "rcpt", True),
+        (552, "5.2.2 Mailbox full", "data", True),
+        (554, "5.7.1 Message rejected as spam", "data", False),  # our content, not them
+        (550, "5.7.1 DMARC policy", "data", False),
+        (550, "5.7.1 Relaying denied", "rcpt", False),
+        (421, "4.4.2 Closing connection", "rcpt", False),
+        (550, "Sender not allowed", None, False),  # MAIL FROM: ours
+    ],
+)
+def test_only_refusals_about_the_recipient_count_as_bounces(code, text, stage, bounce):
+    from campaign.mail.transport import is_bounce
+
+    assert is_bounce(code, text, stage) is bounce

@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import UTC
 
 import us
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from campaign.appeals import composing, sending
+from campaign.appeals import composing, emails, sending
 from campaign.appeals.audiences import count
 from campaign.appeals.models import Appeal, AppealStatus, Audience
+from campaign.appeals.progress import progress
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.core.db import utcnow
 from campaign.core.errors import Refused
@@ -44,6 +45,8 @@ def _form(appeal: Appeal | None = None) -> AppealForm:
     form.states.choices = sorted(
         (SelectChoice(code, state_name(code)) for code in STATES), key=lambda c: c.label
     )
+    if appeal is None and request.method == "GET":
+        form.rate_per_minute.data = current_app.config["APPEAL_RATE_PER_MINUTE"]
     if appeal is not None and editing_get:
         form.audience.data = appeal.audience.value
         form.campaign.data = appeal.campaign_id or 0
@@ -106,7 +109,7 @@ def _preview_of(appeal: Appeal) -> dict[str, str]:
     message = rendering.build_message(
         "appeal",
         "subscriber@example.org",
-        {**sending.appeal_context(appeal), "full_name": "Alex Rivera"},
+        {**emails.appeal_context(appeal), "full_name": "Alex Rivera"},
         bulk=True,
     )
     html = message.get_body(preferencelist=("html",))
@@ -186,7 +189,7 @@ def _appeal_page(
         appeal=appeal,
         preview=_preview_of(appeal),
         audience=count(composing.audience_of(appeal)) if waiting else None,
-        progress=sending.progress(appeal),
+        progress=progress(appeal),
         send_form=form or AppealSendForm(formdata=None),
         refused=refused,
         now=utcnow(),
@@ -203,7 +206,7 @@ def appeal(appeal_id: int) -> Page:
 @bp.get("/appeals/<int:appeal_id>/progress.json")
 @coordinator_required
 def appeal_progress(appeal_id: int) -> Response:
-    response = jsonify(sending.progress(_appeal_or_404(appeal_id)).as_json())
+    response = jsonify(progress(_appeal_or_404(appeal_id)).as_json())
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -213,7 +216,7 @@ def appeal_progress(appeal_id: int) -> Response:
 def appeal_test(appeal_id: int) -> Page:
     appeal = _appeal_or_404(appeal_id)
     address = current_user.email
-    sending.send_test(current_actor(), appeal.id, address)
+    emails.send_test(current_actor(), appeal.id, address)
     flash(f"A test is on its way to {address}.")
     return redirect(url_for("console.appeal", appeal_id=appeal.id), 303)
 
@@ -278,6 +281,4 @@ def appeal_cancel(appeal_id: int) -> Page:
             return _appeal_page(db.session.get_one(Appeal, appeal_id), exc.status, refused=str(exc))
         flash(f"Cancelled. {left:,} message{'s' if left != 1 else ''} will not be sent.")
         return redirect(url_for("console.appeal", appeal_id=appeal.id), 303)
-    return render_template(
-        "console/appeal_cancel.html", appeal=appeal, progress=sending.progress(appeal)
-    )
+    return render_template("console/appeal_cancel.html", appeal=appeal, progress=progress(appeal))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from campaign.accounts import services as accounts
 from campaign.accounts.models import Account
+from campaign.appeals.progress import under_way
 from campaign.campaigns import counts, holds, milestones
 from campaign.campaigns.services import open_campaigns
 from campaign.core.audit import AuditEvent
@@ -37,7 +38,8 @@ from campaign.web.pagination import paginate
 @bp.get("/")
 @coordinator_required
 def home() -> str:
-    """What needs attention: applications waiting, open campaigns, letters gathering."""
+    """What needs attention: applications waiting, open campaigns, letters gathering,
+    appeals scheduled, sending or paused."""
     campaigns = open_campaigns()
     counts.refresh_stale_counts(campaigns)
     letters = lists.open_letters()
@@ -53,6 +55,7 @@ def home() -> str:
         held=holds.held_by_campaign(),
         letters=letters,
         co_signers=lists.co_signer_counts([letter.id for letter in letters]),
+        appeals=under_way(),
     )
 
 

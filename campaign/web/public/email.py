@@ -84,7 +84,7 @@ def from_appeal(slug: str, appeal_id: int) -> Response:
     response = redirect(url_for("public.campaign_page", slug=slug), 303)
     response.set_cookie(
         APPEAL_COOKIE,
-        str(appeal_id),
+        f"{appeal_id}:{slug}",
         max_age=7 * 86400,
         httponly=True,
         samesite="Lax",
@@ -93,6 +93,9 @@ def from_appeal(slug: str, appeal_id: int) -> Response:
     return response
 
 
-def appeal_from_cookie() -> int | None:
-    raw = request.cookies.get(APPEAL_COOKIE, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+def appeal_from_cookie(slug: str) -> int | None:
+    """The appeal that brought this visitor to this campaign, if one did."""
+    raw, _, for_slug = request.cookies.get(APPEAL_COOKIE, "").partition(":")
+    if for_slug != slug or not (raw.isascii() and raw.isdecimal() and len(raw) < 10):
+        return None
+    return int(raw)

@@ -116,7 +116,7 @@ def sign(slug: str) -> Response | tuple[str, int]:
                 comment=form.comment.data or "",
                 consent_updates=form.consent_updates.data,
                 show_publicly=form.show_publicly.data,
-                appeal_id=appeal_from_cookie(),
+                appeal_id=appeal_from_cookie(campaign.slug),
             ),
             request.remote_addr,
         )
