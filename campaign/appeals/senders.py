@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Connection, CursorResult, and_, exists, func, select, update
+from sqlalchemy import Connection, CursorResult, Row, and_, bindparam, exists, func, select, update
 
 from campaign.contacts import services as contacts
 from campaign.core import audit
@@ -314,6 +314,9 @@ class _Sender:
         recorded as sent even if the appeal was cancelled meanwhile. Returns whether to go
         on: False if another sender has the row now, or the appeal is no longer sending."""
         now = utcnow()
+        if status == MessageStatus.SENT:  # nearly every message: one statement, made once
+            answer = self.records.execute(_RECORD_SENT, {"row": row.id, "me": self.me, "now": now})
+            return self._answered(row, answer.first())
         values: dict[str, Any] = {
             "status": status,
             "last_error": error,
@@ -332,7 +335,10 @@ class _Sender:
         appeal_status = select(Appeal.status).where(Appeal.id == self.appeal_id).scalar_subquery()
         answer = self.records.execute(
             update(AppealMessage).where(*mine).values(values).returning(appeal_status)
-        ).first()
+        )
+        return self._answered(row, answer.first())
+
+    def _answered(self, row: Claimed, answer: Row[Any] | None) -> bool:
         self.records.commit()
         if answer is None:
             log.warning("appeal %s: message %s is no longer mine; stopping", self.appeal_id, row.id)
@@ -378,6 +384,22 @@ class _Sender:
                 .values(status=MessageStatus.QUEUED, claimed_by=None, lease_expires_at=None)
             )
             self.records.commit()
+
+
+# A message sent, recorded as sent (even if the appeal was cancelled meanwhile), telling the
+# sender the appeal's status in the same round trip.
+_RECORD_SENT = (
+    update(AppealMessage)
+    .where(AppealMessage.id == bindparam("row"), AppealMessage.claimed_by == bindparam("me"))
+    .values(
+        status=MessageStatus.SENT,
+        sent_at=bindparam("now"),
+        last_error=None,
+        claimed_by=None,
+        lease_expires_at=None,
+    )
+    .returning(select(Appeal.status).where(Appeal.id == AppealMessage.appeal_id).scalar_subquery())
+)
 
 
 @contextmanager
