@@ -1,9 +1,12 @@
-"""Load benchmark: gunicorn on PostgreSQL + Redis with a real Celery worker and an SMTP sink.
+"""Load benchmark: gunicorn on PostgreSQL + Redis with a real Celery worker and an SMTP sink,
+beside the bare stack (bench/floor.py: Flask on the same gunicorn settings, a fixed page and
+one raw INSERT per signature), each round run against both, one after the other.
 
 Readers fetch a campaign page; signers post the petition form with a session cookie and CSRF
-token, each with a unique email. Prints req/s and p50/p99 latency for both, then checks that
-the signatures in the database equal the successful submissions and waits for the worker to
-send every confirmation. Not a test: it measures, it does not assert a speed.
+token, each with a unique email. Prints req/s, p50/p99 latency and the web processes' CPU per
+request (utime + stime from /proc) for Chorus and the floor, and their ratios; then checks
+that the signatures in the database equal the successful submissions and waits for the worker
+to send every confirmation, once each. Not a test: it measures, it does not assert a speed.
 
     make bench                                   # defaults below
     BENCH_SIGNATURES=20000 BENCH_WORKERS=3 .venv/bin/python bench/signing.py
@@ -17,7 +20,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -122,19 +127,73 @@ def checkpoint(database_url: str) -> None:
         conn.execute("CHECKPOINT")
 
 
-def report(name: str, result: loadgen.Result) -> None:
-    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(result.statuses.items()))
-    print(
-        f"{name:<16} {len(result.latencies):>7} requests in {result.elapsed:6.2f} s  "
-        f"{result.rate:8.0f} req/s  p50 {result.percentile(0.5):6.1f} ms  "
-        f"p99 {result.percentile(0.99):6.1f} ms  ({statuses}; errors {result.errors})"
+def cpu_seconds(master: int) -> float:
+    """utime + stime of a gunicorn master and its workers, from /proc (seconds)."""
+    pids = [master]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # the parent's pid
+            pids.append(int(stat.parent.name))
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Round:
+    result: loadgen.Result
+    cpu_ms: float  # the web processes' CPU per request
+
+    def line(self) -> str:
+        return (
+            f"{self.result.rate:7,.0f} req/s  p50 {self.result.percentile(0.5):5.1f} ms  "
+            f"p99 {self.result.percentile(0.99):6.1f} ms  CPU {self.cpu_ms:5.2f} ms/req"
+        )
+
+
+def measured(port: int, master: int, make_request, total: int) -> Round:  # type: ignore[no-untyped-def]
+    before = cpu_seconds(master)
+    result = loadgen.run("127.0.0.1", port, make_request, total, CONCURRENCY)
+    used = cpu_seconds(master) - before
+    return Round(result, used * 1000 / max(1, len(result.latencies)))
+
+
+def compare(name: str, chorus: Round, floor: Round) -> tuple[float, float]:
+    rate = chorus.result.rate / floor.result.rate if floor.result.rate else 0.0
+    cpu = chorus.cpu_ms / floor.cpu_ms if floor.cpu_ms else 0.0
+    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(chorus.result.statuses.items()))
+    print(f"{name:<15} Chorus {chorus.line()}  ({statuses}; errors {chorus.result.errors})")
+    print(f"{'':<15} floor  {floor.line()}")
+    print(f"{'':<15} Chorus/floor: {rate:.0%} of the rate, {cpu:.1f}x the CPU per request")
+    return rate, cpu
+
+
+def gunicorn(app: str, port: int, env: dict[str, str], *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            *(str(BIN / "gunicorn"), "-w", str(WORKERS), "-k", WORKER_CLASS),
+            *("--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "warning"),
+            *extra,
+            app,
+        ],
+        cwd=ROOT,
+        env=env,
     )
 
 
 def main() -> None:
     database_url = reset_database()
     redis.Redis.from_url(REDIS_URL).flushdb()
-    smtp_port, web_port = free_port(), free_port()
+    smtp_port, web_port, floor_port = free_port(), free_port(), free_port()
+    folder = Path(tempfile.mkdtemp(prefix="chorus-bench-"))
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -147,56 +206,28 @@ def main() -> None:
     }
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE floor_signatures (id bigserial PRIMARY KEY, full_name text, "
+            "email text, postal_code text, created_at timestamptz DEFAULT now())"
+        )
     procs = [
         subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                f"127.0.0.1:{smtp_port}",
-                "-c",
-                "aiosmtpd.handlers.Sink",
+                *(sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}"),
+                *("-c", "aiosmtpd.handlers.Sink"),
             ],
             cwd=ROOT,
             env=env,
         ),
-        subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "-w",
-                str(WORKERS),
-                "-k",
-                WORKER_CLASS,
-                "--threads",
-                str(THREADS),
-                "-b",
-                f"127.0.0.1:{web_port}",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-        ),
+        gunicorn("wsgi:app", web_port, env),
         # The worker runs at low priority: on this one machine it would otherwise take CPU
         # from the web tier being measured; it drains the backlog after the run (timed below).
         subprocess.Popen(
             [
-                "nice",
-                "-n",
-                "19",
-                str(BIN / "celery"),
-                "-A",
-                "worker",
-                "worker",
-                "--loglevel=WARNING",
-                "-Q",
-                "mail.transactional,mail.bulk,default",
-                "--concurrency=1",
-                "--without-gossip",
-                "--without-mingle",
+                *("nice", "-n", "19", str(BIN / "celery"), "-A", "worker", "worker"),
+                *("--loglevel=WARNING", "-Q", "mail.transactional,mail.bulk,default"),
+                *("--concurrency=1", "--without-gossip", "--without-mingle"),
             ],
             cwd=ROOT,
             env=env,
@@ -205,18 +236,27 @@ def main() -> None:
     try:
         wait_for_port(smtp_port)
         wait_for_port(web_port)
+        page_file = folder / "page.html"
+        page_file.write_text(fetch(web_port, f"/campaigns/{SLUG}"))
+        floor_env = {**env, "FLOOR_PAGE": str(page_file), "FLOOR_DATABASE_URL": database_url}
+        procs.append(gunicorn("floor:app", floor_port, floor_env, "--chdir", str(ROOT / "bench")))
+        wait_for_port(floor_port)
+        chorus_pid, floor_pid = procs[1].pid, procs[-1].pid
         print(
-            f"gunicorn: {WORKERS} {WORKER_CLASS} workers x {THREADS} threads; "
-            f"{CONCURRENCY} client "
-            f"connections; {os.cpu_count()} CPUs shared by load generator, web, "
+            f"gunicorn: {WORKERS} {WORKER_CLASS} workers x {THREADS} threads, for Chorus and "
+            f"for the floor (Flask, a fixed page, one raw INSERT per signature); {CONCURRENCY} "
+            f"client connections; {os.cpu_count()} CPUs shared by load generator, web, "
             "PostgreSQL, Redis and worker"
         )
         page = (f"GET /campaigns/{SLUG} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").encode()
-        loadgen.run("127.0.0.1", web_port, lambda n: page, 500, CONCURRENCY)  # warm up
+        for port in (web_port, floor_port):
+            loadgen.run("127.0.0.1", port, lambda n: page, 500, CONCURRENCY)  # warm up
+        page_ratios, sign_ratios = [], []
         for round_ in range(1, ROUNDS + 1):
             checkpoint(database_url)
-            reads = loadgen.run("127.0.0.1", web_port, lambda n: page, PAGE_VIEWS, CONCURRENCY)
-            report(f"page, round {round_}", reads)
+            chorus = measured(web_port, chorus_pid, lambda n: page, PAGE_VIEWS)
+            floor = measured(floor_port, floor_pid, lambda n: page, PAGE_VIEWS)
+            page_ratios.append(compare(f"page, round {round_}", chorus, floor))
 
         cookie, token = session_for(web_port)
         run_id = int(time.time())
@@ -224,27 +264,39 @@ def main() -> None:
         def sign_request(n: int) -> bytes:
             return signing_request(cookie, token, f"signer-{run_id}-{n}@example.org")
 
-        accepted = 0
+        accepted = floor_accepted = 0
+        p99s = []
         for round_ in range(1, ROUNDS + 1):
             checkpoint(database_url)
             offset = round_ * 10_000_000
-            signs = loadgen.run(
-                "127.0.0.1",
+            chorus = measured(
                 web_port,
+                chorus_pid,
                 lambda n, offset=offset: sign_request(offset + n),
                 SIGNATURES,
-                CONCURRENCY,
             )
-            report(f"sign, round {round_}", signs)
-            accepted += signs.statuses.get(303, 0)
+            floor = measured(
+                floor_port,
+                floor_pid,
+                lambda n, offset=offset: sign_request(offset + n),
+                SIGNATURES,
+            )
+            sign_ratios.append(compare(f"sign, round {round_}", chorus, floor))
+            accepted += chorus.result.statuses.get(303, 0)
+            floor_accepted += floor.result.statuses.get(303, 0)
+            p99s.append(chorus.result.percentile(0.99))
 
         with psycopg.connect(database_url) as conn:
             # the bench's own signers (the demo data has signers of its own)
             rows = conn.execute(
                 "SELECT count(*) FROM signatures WHERE full_name = 'Bench Signer'"
             ).fetchone()[0]
+            floor_rows = conn.execute("SELECT count(*) FROM floor_signatures").fetchone()[0]
         verdict = "equal" if rows == accepted else "DIFFER"
-        print(f"signatures in the database: {rows}; successful submissions: {accepted} ({verdict})")
+        print(
+            f"signatures in the database: {rows}; successful submissions: {accepted} "
+            f"({verdict}); the floor's: {floor_rows} of {floor_accepted}"
+        )
         started = time.monotonic()
         with psycopg.connect(database_url, autocommit=True) as conn:
             while time.monotonic() - started < 600:
@@ -254,12 +306,33 @@ def main() -> None:
                 if left == 0:
                     break
                 time.sleep(1)
+            sent, resends = conn.execute(
+                "SELECT count(*), coalesce(sum(resends), 0) FROM outbound_emails "
+                "WHERE template = 'signature_confirm' AND status = 'sent'"
+            ).fetchone()
+        once = "each once" if sent == accepted and resends == 0 else "NOT each once"
         print(
             f"confirmation emails: all sent {time.monotonic() - started:.1f} s after the "
-            f"last submission ({left} left)"
+            f"last submission ({left} left); {sent} sent, {resends} resent ({once})"
+        )
+        print(
+            "summary: page "
+            + ", ".join(f"{r:.0%} of the floor's rate at {c:.1f}x its CPU" for r, c in page_ratios)
+            + "; signing "
+            + ", ".join(f"{r:.0%} at {c:.1f}x" for r, c in sign_ratios)
+            + f"; signing p99 {', '.join(f'{p:.0f}' for p in p99s)} ms"
         )
     finally:
         stop_all(procs)
+
+
+def fetch(port: int, path: str) -> str:
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data.split(b"\r\n\r\n", 1)[1].decode()
 
 
 if __name__ == "__main__":
