@@ -64,7 +64,8 @@ class Appeal(Model):
     # Tallies the senders keep for the failure-rate check (the page counts the rows).
     attempted: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    # When a sender last finished a batch: the watchdog restarts senders that went quiet.
+    # When a sender last showed it is alive (a batch finished, a lease renewed) or, ahead of
+    # time, when it means to go on after a wait: the watchdog restarts senders gone quiet.
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Raised each time senders are started (start, resume, restart after going quiet): a
     # sender of an earlier round stops, so a quick pause and resume never doubles the rate.

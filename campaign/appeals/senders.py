@@ -4,7 +4,8 @@ SMTP connection, then handing itself over again, paced for the appeal's rate.
 
 Each recipient gets one message. A sender commits each outcome the moment the server has
 answered, and that same statement tells it whether it still holds the row and whether the
-appeal is still sending (paused, cancelled: it stops at once). A sender that dies leaves its
+appeal is still sending (paused, cancelled: it stops there, so at most the message in hand,
+or the next, goes out after the click). A sender that dies leaves its
 unsent rows claimed until the lease runs out; the next sender to claim takes them over, and
 beat restarts the senders of an appeal that has gone quiet. Only the message in flight at the
 moment of death can be sent twice, and only if the server had taken it before the record
@@ -85,16 +86,28 @@ def send_batch(appeal_id: int, me: str, after: int = 0, round_: int | None = Non
     per_lane = appeal.rate_per_minute / lanes if appeal.rate_per_minute else 0
     size = BATCH if not per_lane else max(1, min(BATCH, int(per_lane / 6)))
     began = time.monotonic()
-    rows = _claim(appeal.id, me, size, after)
+    try:
+        sender = _Sender(appeal, me)  # before claiming: a broken setting holds no rows
+    except Exception as exc:
+        log.exception("appeal %s: its messages cannot be made", appeal_id)
+        db.session.rollback()
+        _pause_now(appeal_id, f"Its messages cannot be made: {type(exc).__name__}: {exc}")
+        return BatchResult(0, after, None)
+    try:
+        rows = _claim(appeal_id, me, size, after)
+    except BaseException:
+        sender.close()
+        raise
     if not rows:
-        return BatchResult(0, after, _next_look(appeal.id))
-    outcome = _Sender(appeal, me).send(rows)
-    if _after_batch(appeal.id, outcome):
+        sender.close()
+        return BatchResult(0, after, _next_look(appeal_id))
+    outcome = sender.send(rows)
+    if _after_batch(appeal_id, outcome):
         return BatchResult(len(rows), rows[-1].id, None)
     pace = len(rows) * 60 / per_lane - (time.monotonic() - began) if per_lane else 0.0
     pace = max(0.0, pace)
     if pace:
-        _expect_progress(appeal.id, pace)
+        _expect_progress(appeal_id, pace)
     return BatchResult(len(rows), rows[-1].id, pace)
 
 
@@ -211,7 +224,6 @@ class _Outcome:
     failures: int = 0  # of those, refused
     stopped: bool = False  # this sender stops: paused, cancelled, its rows lost, server gone
     pause_reason: str | None = None  # a fault of ours, not a recipient's: pause the appeal
-    rate_check: bool = False  # the batch stopped early on its failure rate
 
 
 class _Sender:
@@ -227,32 +239,39 @@ class _Sender:
         self.transport = transport.transport()
         self.outcome = _Outcome()
         self.renewed = time.monotonic()
+        self._records = _records_connection()
+        self.records = self._records.__enter__()
+
+    def close(self) -> None:
+        self._records.__exit__(None, None, None)
 
     def send(self, rows: list[Claimed]) -> _Outcome:
-        skipped = suppressions.suppressed_among([row.email for row in rows])
-        with _records_connection() as self.records:
+        try:
+            skipped = suppressions.suppressed_among([row.email for row in rows])
             for index, row in enumerate(rows):
                 if not self._one(row, skipped, held=len(rows) - index):
                     self._release(rows[index + 1 :])
                     break
+        finally:
+            self.close()
         return self.outcome
 
     def _one(self, row: Claimed, skipped: set[str], held: int) -> bool:
         """Send (or skip) one row; False when the batch stops here."""
         if time.monotonic() - self.renewed > RENEW_EVERY and not self._renew(held):
+            self._release([row])  # not sent: whoever holds the rest, this one goes back
             self.outcome.stopped = True
             return False
         if row.email in skipped:
             return self._record(row, MessageStatus.SUPPRESSED, "on the suppression list")
         if not self._send_one(row):
             return False
-        if _past_threshold(
+        # Past the failure threshold, counting this batch so far: stop here (the batch's end
+        # decides whether the appeal pauses).
+        return not _past_threshold(
             self.attempted_before + self.outcome.attempted,
             self.failures_before + self.outcome.failures,
-        ):
-            self.outcome.rate_check = True
-            return False
-        return True
+        )
 
     def _send_one(self, row: Claimed) -> bool:
         """Send one row and record what happened; False when this sender stops."""
@@ -270,6 +289,8 @@ class _Sender:
             db.session.commit()
             return self._record(row, MessageStatus.FAILED, str(exc))
         except transport.TemporaryFailure as exc:
+            if exc.ours:  # our login refused: nothing will go until it is fixed
+                return self._stop_for(row, f"The mail server refused to send: {exc}")
             if not exc.bounce:  # the server, or the way to it: not this recipient's fault
                 self._record(row, MessageStatus.QUEUED, str(exc), retry_in=30)
                 self.outcome.stopped = True
@@ -295,8 +316,14 @@ class _Sender:
         return self._record(row, MessageStatus.SENT)
 
     def _stop_for(self, row: Claimed, reason: str) -> bool:
-        """A fault that is ours, not the recipient's: the row waits, the appeal pauses."""
-        self._record(row, MessageStatus.QUEUED, reason, retry_in=0)
+        """A fault that is ours, not the recipient's: the row waits, the appeal pauses. A row
+        that has stopped the appeal MAX_ATTEMPTS times is given up on instead (failed, not
+        suppressed: it may be this message, not the address), so a resume gets past it."""
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            self.outcome.attempted += 1
+            self.outcome.failures += 1
+            return self._record(row, MessageStatus.FAILED, f"gave up: {reason}", attempt=True)
+        self._record(row, MessageStatus.QUEUED, reason, retry_in=0, attempt=True)
         self.outcome.stopped = True
         self.outcome.pause_reason = reason
         return False
@@ -323,15 +350,15 @@ class _Sender:
             "claimed_by": None,
             "lease_expires_at": None,
         }
-        if status == MessageStatus.SENT:
-            values["sent_at"] = now
         if status == MessageStatus.QUEUED:
             values["due_at"] = now + timedelta(seconds=retry_in)
         if attempt:
             values["attempts"] = AppealMessage.attempts + 1
-        mine = [AppealMessage.id == row.id, AppealMessage.claimed_by == self.me]
-        if status != MessageStatus.SENT:
-            mine.append(AppealMessage.status == MessageStatus.SENDING)
+        mine = [
+            AppealMessage.id == row.id,
+            AppealMessage.claimed_by == self.me,
+            AppealMessage.status == MessageStatus.SENDING,
+        ]
         appeal_status = select(Appeal.status).where(Appeal.id == self.appeal_id).scalar_subquery()
         answer = self.records.execute(
             update(AppealMessage).where(*mine).values(values).returning(appeal_status)
@@ -351,9 +378,13 @@ class _Sender:
 
     def _renew(self, held: int) -> bool:
         """Renew my lease on the rows I still hold, and say the appeal is moving; False when
-        some were taken from me (my lease ran out: a long stall)."""
+        some were taken from me (my lease ran out: a long stall). The appeal's row first, as
+        cancel and pause lock it first, so the two never wait on each other."""
         self.renewed = time.monotonic()
         now = utcnow()
+        self.records.execute(
+            update(Appeal).where(Appeal.id == self.appeal_id).values(progress_at=now)
+        )
         renewed = self.records.execute(
             update(AppealMessage)
             .where(
@@ -363,9 +394,6 @@ class _Sender:
             )
             .values(lease_expires_at=now + LEASE)
         ).rowcount
-        self.records.execute(
-            update(Appeal).where(Appeal.id == self.appeal_id).values(progress_at=now)
-        )
         self.records.commit()
         if renewed < held:
             log.warning("appeal %s: my lease ran out and rows were taken over", self.appeal_id)

@@ -258,7 +258,8 @@ def resume(actor: Actor, appeal_id: int) -> Appeal:
 
 
 def cancel(actor: Actor, appeal_id: int) -> int:
-    """Stop for good: the messages not yet sent never will be. Returns how many were left."""
+    """Stop for good: the messages waiting are never sent (a sender in the middle of one
+    finishes it, and stops). Returns how many were left."""
     appeal = locked_appeal(appeal_id)
     if appeal.status not in (AppealStatus.SCHEDULED, AppealStatus.SENDING, AppealStatus.PAUSED):
         raise AppealRefused(f"This appeal is {appeal.status.value}; there is nothing to cancel.")

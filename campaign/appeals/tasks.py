@@ -3,10 +3,14 @@ on the bulk queue and hand themselves over again, so a long appeal is many short
 
 from __future__ import annotations
 
+import logging
+
 from celery import Task, shared_task
 
 from campaign.appeals import senders, sending
 from campaign.core import jobs
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(queue="mail.bulk")
@@ -24,7 +28,12 @@ def send_appeal_batch(self: Task, appeal_id: int, after: int = 0, round_: int | 
             while result.again_in is not None and result.claimed:
                 result = senders.send_batch(appeal_id, "in-process", result.last_id, round_)
             return result.claimed
-        jobs.enqueue(
-            send_appeal_batch, appeal_id, result.last_id, round_, countdown=result.again_in
-        )
+        try:
+            jobs.enqueue(
+                send_appeal_batch, appeal_id, result.last_id, round_, countdown=result.again_in
+            )
+        except Exception as exc:  # kombu raises several kinds when Redis is unreachable
+            log.warning(
+                "appeal %s: next batch not handed over (%s); beat restarts it", appeal_id, exc
+            )
     return result.claimed

@@ -25,11 +25,12 @@ log = logging.getLogger(__name__)
 
 class SendFailure(Exception):
     """The server did not take the message; its answer is the exception's text. `bounce`:
-    it refused this recipient or this message (RCPT or DATA), not our connection or sender."""
+    it refused this recipient (see is_bounce), not our connection, sender or content."""
 
-    def __init__(self, reason: str, bounce: bool = False) -> None:
+    def __init__(self, reason: str, bounce: bool = False, ours: bool = False) -> None:
         super().__init__(reason)
         self.bounce = bounce
+        self.ours = ours  # our credentials were refused: nothing goes until they are fixed
 
 
 class TemporaryFailure(SendFailure):
@@ -111,7 +112,9 @@ class SmtpTransport:
                 except smtplib.SMTPAuthenticationError as exc:
                     # Our credentials, not the message: keep the mail for when they are fixed.
                     self._drop()
-                    raise TemporaryFailure(f"mail server refused our login: {exc}") from exc
+                    raise TemporaryFailure(
+                        f"mail server refused our login: {exc}", ours=True
+                    ) from exc
                 except smtplib.SMTPResponseException as exc:
                     self._reset_after_error()
                     raise _failure(exc.smtp_code, exc.smtp_error) from exc

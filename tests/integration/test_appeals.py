@@ -622,3 +622,22 @@ def test_the_preferences_of_someone_who_is_not_a_supporter(app, client):
     client.post(url, data={"csrf_token": csrf_token(client, url), "updates": "y"})
     assert suppressions.reason_for("senator@senate.example.gov") is None
     assert "checked" in client.get(url).get_data(as_text=True)
+
+
+def test_a_recipient_that_keeps_pausing_the_appeal_is_given_up_after_five_tries(
+    app, coordinator, mailbox
+):
+    campaign = CampaignFactory()
+    ContactFactory(email="policy@example.org")
+    fine = [ContactFactory() for _ in range(2)]
+    actor = Actor(coordinator.id)
+    appeal = send_now(actor, composing.create_appeal(actor, draft(campaign.id)).id)
+    for _ in range(senders.MAX_ATTEMPTS - 1):
+        assert appeal.status == AppealStatus.PAUSED and "5.7.1" in appeal.paused_reason
+        assert db.session.scalar(select(func.count()).select_from(Suppression)) == 0
+        sending.resume(actor, appeal.id)
+        db.session.expire_all()
+        appeal = db.session.get_one(Appeal, appeal.id)
+    assert appeal.status == AppealStatus.SENT
+    assert counts_of(appeal.id) == {MessageStatus.FAILED: 1, MessageStatus.SENT: 2}
+    assert all(len(mailbox.to(person.email)) == 1 for person in fine)

@@ -16,9 +16,9 @@ from aiosmtpd.controller import Controller
 
 class Mailbox:
     """Messages accepted by the server. Recipients containing 'reject' get a permanent 550,
-    those containing 'tempfail' a temporary 451. With `delay` set, each message is kept
-    (accepted) and only then answered, that many seconds later: a sender that dies in
-    between never learns that it was accepted."""
+    those containing 'tempfail' a temporary 451, 'policy' a 550 5.7.1. With `delay` set,
+    each message is kept (accepted) and only then answered, that many seconds later: a
+    sender that dies in between never learns that it was accepted."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
@@ -55,6 +55,8 @@ class Mailbox:
             return "550 5.1.1 Mailbox does not exist"
         if "tempfail" in address:
             return "451 4.3.0 Try again later"
+        if "policy" in address:  # a refusal on the server's policy, not about the mailbox
+            return "550 5.7.1 Recipient rejected by policy"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
