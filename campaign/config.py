@@ -22,7 +22,11 @@ def _database_url(raw: str | None) -> str:
 
 
 def _engine_options(database_url: str) -> dict[str, Any]:
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    """No pre-ping (a round trip to the database at every checkout): a connection that died
+    fails its first statement, SQLAlchemy then drops the whole pool, and the web tier runs
+    the view once more on a fresh connection (web.app.Chorus). Connections are renewed
+    after five minutes, before servers and proxies drop idle ones."""
+    options: dict[str, Any] = {"pool_pre_ping": False, "pool_recycle": 300}
     if database_url.startswith("postgresql"):
         options["connect_args"] = {"connect_timeout": 5}  # an unreachable host fails fast
     return options
