@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, ValidationError
 
+from campaign.core.errors import Refused
 from campaign.core.text import has_control
 
 # The largest id a row can have (PostgreSQL's integer): larger numbers are no row's id.
@@ -84,3 +85,14 @@ _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63
 def end_of_day(day: date) -> datetime:
     """The moment a day chosen in a form ends (UTC), that is as the next one starts."""
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def beside_its_field(form: Form, refusal: Refused, name: str | None = None) -> bool:
+    """Show a service's refusal beside the form field it names (`name` when the form calls
+    that field otherwise); False when the form has no such field, for the page to show the
+    refusal above the form instead."""
+    field = getattr(form, name or refusal.field or "", None)
+    if not isinstance(field, Field):
+        return False
+    field.errors = [*field.errors, str(refusal)]
+    return True

@@ -27,6 +27,7 @@ from campaign.web import Page
 from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
 from campaign.web.console.forms import AppealForm, AppealSendForm
+from campaign.web.fields import beside_its_field
 from campaign.web.pagination import paginate
 
 STATES = sorted({state.abbr for state in us.states.STATES_AND_TERRITORIES} | {"DC"})
@@ -135,9 +136,7 @@ def _save(form: AppealForm, appeal: Appeal | None) -> Page:
             flash("The appeal is saved.")
     except Refused as exc:
         db.session.rollback()
-        field = getattr(form, exc.field or "", None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, str(exc)]
+        if beside_its_field(form, exc):
             return _compose_page(form, appeal, exc.status)
         return _compose_page(form, appeal, exc.status, refused=str(exc))
     return redirect(url_for("console.appeal", appeal_id=appeal.id), 303)

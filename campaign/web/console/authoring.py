@@ -20,7 +20,7 @@ from campaign.web.access import coordinator_required, current_actor
 from campaign.web.console import bp
 from campaign.web.console.choosing import chosen_targets, list_choices, target_choices
 from campaign.web.console.forms import CampaignForm
-from campaign.web.fields import end_of_day, id_argument
+from campaign.web.fields import beside_its_field, end_of_day, id_argument
 
 # A refusal's field in the service, and the form field that shows it.
 FORM_FIELD = {"closes_at": "closes_on"}
@@ -108,10 +108,9 @@ def _save(form: CampaignForm, campaign: Campaign | None) -> Page:
             flash("The campaign is saved.")
     except Refused as exc:
         db.session.rollback()
-        field = getattr(form, FORM_FIELD.get(exc.field or "", exc.field or ""), None)
-        shown = not (exc.field == "slug" and campaign and campaign.status != CampaignStatus.DRAFT)
-        if field is not None and shown:
-            field.errors = [*field.errors, str(exc)]
+        # An open campaign's form has no address field: its refusal shows above the form.
+        slug_fixed = exc.field == "slug" and campaign and campaign.status != CampaignStatus.DRAFT
+        if not slug_fixed and beside_its_field(form, exc, FORM_FIELD.get(exc.field or "")):
             return _page(form, campaign, exc.status)
         return _page(form, campaign, exc.status, refused=str(exc))
     return redirect(url_for("console.campaign", campaign_id=campaign.id), 303)
