@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from flask import current_app
 from sqlalchemy import CursorResult, Insert, bindparam, delete, select, update
@@ -81,45 +81,44 @@ def sign_petition(
     token, token_hash = new_token()
     now = utcnow()
     held = holds.should_hold(address)
-    new_id = (
-        db.session.connection()
-        .execute(
-            *_insert_signature(
-                {
-                    "campaign_id": campaign.id,
-                    "full_name": request.full_name,
-                    "email": request.email,
-                    "email_normalized": normalized,
-                    "postal_code": request.postal_code.upper(),
-                    "state": state_for_zip(request.postal_code),
-                    "comment": request.comment,
-                    "consent_updates": request.consent_updates,
-                    "show_publicly": request.show_publicly,
-                    "token_hash": token_hash,
-                    "token_expires_at": now + _ttl(),
-                    "created_at": now,
-                    "held_at": now if held else None,
-                    "held_address": address if held else None,
-                    "campaign_version": campaign.version,
-                    "may_show_comment": True,  # the form says it may be shown
-                    "appeal_id": request.appeal_id,
-                }
-            )
-        )
-        .scalar()
-    )
-    # Nobody is emailed because of a held signature, not even about a repeat.
-    if not held and new_id is not None:
-        _queue_confirmation(campaign, request, token)
-    elif not held:
-        _queue_duplicate_notice(campaign, request, normalized)
+    values = {
+        "campaign_id": campaign.id,
+        "full_name": request.full_name,
+        "email": request.email,
+        "email_normalized": normalized,
+        "postal_code": request.postal_code.upper(),
+        "state": state_for_zip(request.postal_code),
+        "comment": request.comment,
+        "consent_updates": request.consent_updates,
+        "show_publicly": request.show_publicly,
+        "token_hash": token_hash,
+        "token_expires_at": now + _ttl(),
+        "created_at": now,
+        "held_at": now if held else None,
+        "held_address": address if held else None,
+        "campaign_version": campaign.version,
+        "may_show_comment": True,  # the form says it may be shown
+        "comment_shown": False,  # (a column default is not applied inside a CTE)
+        "appeal_id": request.appeal_id,
+    }
+    if held:
+        # Nobody is emailed because of a held signature, not even about a repeat.
+        db.session.connection().execute(*_insert_signature(values))
+    else:
+        # The signature and its confirmation email, in one statement where it can be.
+        insert, values = _insert_signature(values)
+        template, recipient, context = _confirmation(campaign, request, token)
+        new_id, _ = outbox.queue_email_with(insert, values, template, recipient, context)
+        if new_id is None:
+            _queue_duplicate_notice(campaign, request, normalized)
     db.session.commit()
 
 
-def _queue_confirmation(
+def _confirmation(
     campaign: Signable, request: SignatureRequest, token: str
-) -> dispatcher.QueuedEmail:
-    return outbox.queue_email(
+) -> tuple[str, str, dict[str, Any]]:
+    """The confirmation email's template, recipient and context."""
+    return (
         "signature_confirm",
         request.email,
         {
@@ -129,6 +128,12 @@ def _queue_confirmation(
             "ttl_hours": current_app.config["CONFIRMATION_TTL_HOURS"],
         },
     )
+
+
+def _queue_confirmation(
+    campaign: Signable, request: SignatureRequest, token: str
+) -> dispatcher.QueuedEmail:
+    return outbox.queue_email(*_confirmation(campaign, request, token))
 
 
 def _queue_duplicate_notice(

@@ -9,10 +9,24 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Insert,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
 from campaign.core import db as database
@@ -33,22 +47,29 @@ RELAY_BACKOFF = timedelta(minutes=5)
 LEASE = timedelta(seconds=60)
 
 
-_INSERT_EMAIL = (
-    insert(OutboundEmail)
-    .values(
-        {
-            **{
-                name: bindparam(name)
-                for name in ("template", "recipient", "context", "stream", "created_at")
-            },
-            "updated_at": bindparam("created_at"),
-            "due_at": bindparam("created_at"),
-            "status": EmailStatus.QUEUED,
-            "attempts": 0,
-        }
-    )
-    .returning(OutboundEmail.id)
-)
+_EMAIL_VALUES = ("template", "recipient", "context", "stream", "created_at")
+
+
+def _email_row(name: str) -> BindParameter[Any]:
+    """A bound value of the email row, typed as its column (the JSON, the enum)."""
+    return bindparam(f"email_{name}", type_=OutboundEmail.__table__.c[name].type)
+
+
+_QUEUED_ROW = {
+    **{name: _email_row(name) for name in _EMAIL_VALUES},
+    "updated_at": _email_row("created_at"),
+    "due_at": _email_row("created_at"),
+    "status": literal(EmailStatus.QUEUED, OutboundEmail.__table__.c.status.type),
+    "attempts": literal(0),
+}
+_INSERT_EMAIL = insert(OutboundEmail).values(_QUEUED_ROW).returning(OutboundEmail.id)
+
+
+def _email_values(
+    template: str, recipient: str, context: dict[str, Any], stream: Stream
+) -> dict[str, Any]:
+    values = {"template": template, "recipient": recipient, "context": context, "stream": stream}
+    return {f"email_{name}": value for name, value in {**values, "created_at": utcnow()}.items()}
 
 
 def queue_email(
@@ -59,24 +80,62 @@ def queue_email(
 ) -> QueuedEmail:
     """Write an email row in the caller's transaction; it is handed to the workers when that
     transaction commits."""
-    now = utcnow()
     email_id = (
         db.session.connection()
-        .execute(
-            _INSERT_EMAIL,
-            {
-                "template": template,
-                "recipient": recipient,
-                "context": context,
-                "stream": stream,
-                "created_at": now,
-            },
-        )
+        .execute(_INSERT_EMAIL, _email_values(template, recipient, context, stream))
         .scalar_one()
     )
+    return _queued(email_id, stream)
+
+
+def _queued(email_id: int, stream: Stream) -> QueuedEmail:
     email = QueuedEmail(email_id, stream)
     dispatcher.after_commit(db.session(), email)
     return email
+
+
+def queue_email_with(
+    change: Insert,
+    values: dict[str, Any],
+    template: str,
+    recipient: str,
+    context: dict[str, Any],
+    stream: Stream = Stream.TRANSACTIONAL,
+) -> tuple[int | None, QueuedEmail | None]:
+    """Run change (an INSERT ... RETURNING id that may insert nothing) with values and,
+    only when it inserted its row, write an email row, in the caller's transaction. On
+    PostgreSQL both are one statement (a writable CTE), one round trip for the hot path
+    of signing; elsewhere two. Returns the new row's id and the queued email, or
+    (None, None). The values' names must not start with "email_"."""
+    connection = db.session.connection()
+    email_values = _email_values(template, recipient, context, stream)
+    if connection.dialect.name != "postgresql":
+        new_id = connection.execute(change, values).scalar()
+        if new_id is None:
+            return None, None
+        return new_id, queue_email(template, recipient, context, stream)
+    row = connection.execute(_with_email(change), {**values, **email_values}).one()
+    if row.new_id is None:
+        return None, None
+    return row.new_id, _queued(row.email_id, stream)
+
+
+@cache
+def _with_email(change: Insert) -> Select[tuple[int | None, int | None]]:
+    """WITH new AS (change), email AS (INSERT INTO outbound_emails SELECT ... FROM new
+    RETURNING id) SELECT (the new id), (the email's id): built once per change."""
+    new = change.cte("new")
+    new_id = next(iter(new.c))
+    email = (
+        insert(OutboundEmail)
+        .from_select(list(_QUEUED_ROW), select(*_QUEUED_ROW.values()).select_from(new))
+        .returning(OutboundEmail.id)
+        .cte("email")
+    )
+    return select(
+        select(new_id).scalar_subquery().label("new_id"),
+        select(email.c.id).scalar_subquery().label("email_id"),
+    )
 
 
 def relay(grace_seconds: float = 30.0) -> int:

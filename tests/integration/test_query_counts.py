@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from campaign.accounts.models import Role
@@ -18,6 +18,8 @@ from campaign.deliveries import letters as letter_deliveries
 from campaign.deliveries import petitions
 from campaign.extensions import db
 from campaign.letters import reminders
+from campaign.mail.models import OutboundEmail
+from tests.conftest import csrf_token
 from tests.support.factories import (
     AccountFactory,
     CampaignFactory,
@@ -27,7 +29,7 @@ from tests.support.factories import (
     TargetFactory,
 )
 from tests.support.letters import co_signed_as, open_letter
-from tests.support.web import sign_in
+from tests.support.web import sign, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -218,3 +220,21 @@ def test_the_console_signatures_page(app, client, coordinator):
         SignatureFactory.create_batch(n, campaign_id=campaign.id, comment="Because.")
 
     same_count_as_rows_grow(page(client, f"/console/campaigns/{campaign.id}/signatures"), grow)
+
+
+def test_a_signature_and_its_confirmation_are_one_statement(app, client):
+    """Signing is the hot path: the signature row and its email row are written by one
+    INSERT (a writable CTE), not two round trips."""
+    campaign = CampaignFactory()
+    url = f"/campaigns/{campaign.slug}"
+    form = {"full_name": "Ann Lee", "email": "ann@example.org", "postal_code": "20005"}
+    form["csrf_token"] = csrf_token(client, url)  # before counting: the page may commit
+    with counted() as statements:
+        assert client.post(f"{url}/sign", data=form).status_code == 303
+    writes = [s for s in statements if "INSERT" in s.upper()]
+    assert len(writes) == 1, writes
+    assert "INSERT INTO signatures" in writes[0]
+    assert "INSERT INTO outbound_emails" in writes[0]
+    assert sign(client, campaign, email="Ann@Example.org").status_code == 303  # a repeat
+    templates = db.session.scalars(select(OutboundEmail.template).order_by(OutboundEmail.id))
+    assert templates.all() == ["signature_confirm", "already_signed"]

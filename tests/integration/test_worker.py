@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 from sqlalchemy import event, func, select
 
 from campaign.campaigns.models import Signature
@@ -132,3 +134,34 @@ def test_the_worker_retries_a_temporary_refusal_with_backoff(worker_app, mailbox
     assert row.attempts >= 2  # first try, then the retry 2 s later
     assert row.status in (EmailStatus.QUEUED, EmailStatus.SENDING)
     assert row.last_error.startswith("451")
+
+
+def test_a_committed_row_is_handed_over_as_the_message_apply_async_sends(
+    database, smtp_server, redis_server
+):
+    """The dispatcher builds the task message with Celery and puts it on the queue itself:
+    what reaches Redis is what apply_async would have sent, but for its ids."""
+    broker = redis.Redis.from_url(redis_server.url)
+    for app in app_on_redis(database, smtp_server[0], redis_server.url):
+        email = queued_email("parity@example.org")
+        task = app.extensions["celery"].tasks[dispatcher.task_for(email.stream).name]
+        task.apply_async(args=[email.id], argsrepr=str(email.id), kwargsrepr="{}")
+        assert dispatcher.dispatch([email]) == 1
+    assert broker.llen(task.queue) == 2
+    celerys, ours = (json.loads(broker.rpop(task.queue)) for _ in range(2))  # oldest first
+    assert ours["body"] == celerys["body"]  # the arguments
+    assert ours["headers"]["id"] != celerys["headers"]["id"]
+    assert ours["headers"]["task"] == task.name == "campaign.mail.tasks.send_transactional"
+    assert without_ids(ours["headers"]) == without_ids(celerys["headers"])
+    # apply_async also copies argsrepr and kwargsrepr into the properties; nothing reads them
+    del celerys["properties"]["argsrepr"], celerys["properties"]["kwargsrepr"]
+    assert without_ids(ours["properties"]) == without_ids(celerys["properties"])
+    assert ours["properties"]["delivery_info"]["routing_key"] == "mail.transactional"
+
+
+def without_ids(part: dict[str, object]) -> dict[str, object]:
+    return {
+        k: v
+        for k, v in part.items()
+        if k not in {"id", "root_id", "correlation_id", "delivery_tag", "reply_to"}
+    }

@@ -2,10 +2,17 @@
 rollback, of the transaction or of the savepoint that wrote them, forgets them."""
 
 import pytest
+from flask import current_app
+from sqlalchemy import func, select
 
 from campaign import create_app
+from campaign.campaigns import signing
+from campaign.campaigns.models import Signature
+from campaign.campaigns.signing import SignatureRequest
 from campaign.extensions import db
 from campaign.mail import dispatcher, outbox
+from campaign.mail.models import OutboundEmail
+from tests.support.factories import CampaignFactory
 
 
 @pytest.fixture
@@ -55,3 +62,17 @@ def test_a_rolled_back_savepoint_forgets_only_its_own_rows(handed):
     savepoint.rollback()
     db.session.commit()
     assert handed == [[kept]]
+
+
+def test_on_sqlite_a_signature_and_its_email_are_two_statements_of_one_transaction(handed):
+    """Without PostgreSQL's writable CTEs (make run's SQLite) signing writes the two rows one
+    after the other; a repeat writes no second confirmation."""
+    campaign = CampaignFactory()
+    request = SignatureRequest("Ann Lee", "ann@example.org", "20005")
+    with current_app.test_request_context():
+        signing.sign_petition(campaign, request)
+        signing.sign_petition(campaign, SignatureRequest("Ann Lee", "ANN@example.org", "20005"))
+    assert db.session.scalar(select(func.count()).select_from(Signature)) == 1
+    templates = db.session.scalars(select(OutboundEmail.template).order_by(OutboundEmail.id))
+    assert templates.all() == ["signature_confirm", "already_signed"]
+    assert len(handed) == 2 and all(len(ids) == 1 for ids in handed)
