@@ -10,14 +10,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, cast
+from typing import Any, Protocol
 
 from flask import current_app
 from sqlalchemy import (
     BindParameter,
-    CursorResult,
     Insert,
     Select,
+    Update,
     and_,
     bindparam,
     func,
@@ -28,12 +28,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.util import identity_key
 
 from campaign.core import db as database
 from campaign.core import locks
 from campaign.core.db import utcnow
 from campaign.extensions import db
-from campaign.mail import dispatcher, rendering, suppressions, transport
+from campaign.mail import dispatcher, rendering, skeleton, suppressions, transport
 from campaign.mail.dispatcher import QueuedEmail
 from campaign.mail.models import EmailStatus, OutboundEmail, Stream
 from campaign.mail.suppressions import SuppressionReason
@@ -228,30 +229,41 @@ def retry_delay(attempts: int) -> int:
     return min(2**attempts, 3600)
 
 
+_CLAIM = (
+    update(OutboundEmail)
+    .where(OutboundEmail.id == bindparam("claim_id"), OutboundEmail.status == EmailStatus.QUEUED)
+    .values(
+        status=EmailStatus.SENDING,
+        attempts=OutboundEmail.attempts + 1,
+        updated_at=bindparam("claim_now"),
+        lease_expires_at=bindparam("claim_lease_ends"),
+    )
+    .returning(
+        OutboundEmail.id,
+        OutboundEmail.template,
+        OutboundEmail.recipient,
+        OutboundEmail.context,
+        OutboundEmail.stream,
+        OutboundEmail.attempts,
+    )
+)
+
+
 def deliver(email_id: int) -> EmailStatus | None:
     """Send one row. Only the caller that moves it from queued to sending sends it, so a task
     delivered twice sends once; the claim is a lease of LEASE, after which the relay queues
     the row again. Raises RetryLater after a temporary failure."""
     now = utcnow()
-    claimed = cast(
-        CursorResult,  # what execute() returns for an UPDATE, typed only as Result
-        db.session.execute(
-            update(OutboundEmail)
-            .where(OutboundEmail.id == email_id, OutboundEmail.status == EmailStatus.QUEUED)
-            .values(
-                status=EmailStatus.SENDING,
-                attempts=OutboundEmail.attempts + 1,
-                updated_at=now,
-                lease_expires_at=now + LEASE,
-            )
-        ),
-    ).rowcount
+    email = (
+        db.session.connection()
+        .execute(_CLAIM, {"claim_id": email_id, "claim_now": now, "claim_lease_ends": now + LEASE})
+        .first()
+    )
     db.session.commit()
-    if not claimed:
+    _expire_loaded(email_id)
+    if email is None:
         return None
     lease_ends = time.monotonic() + LEASE.total_seconds()
-    email = db.session.get(OutboundEmail, email_id)
-    assert email is not None
     claim = _Claim(email_id, email.attempts, lease_ends)
     # A coordinator's test of a bulk email is sent as one, on the quick path, even to an
     # address on the suppression list (they asked for it).
@@ -260,16 +272,26 @@ def deliver(email_id: int) -> EmailStatus | None:
     if bulk and not test and suppressions.suppressed_among([email.recipient]):
         return _finish(claim, EmailStatus.SUPPRESSED, "on the suppression list")
     try:
-        message = rendering.build_message(
-            email.template,
-            email.recipient,
-            email.context,
-            message_key=message_key(email),
-            bulk=bulk,
-            # Outreach to targets: their answers reach the staff, not a no-reply address.
-            reply_to=email.context.get("reply_to") if test else _outreach_reply_to(bulk),
+        copy = (
+            None
+            if bulk
+            else skeleton.copy_of(
+                email.template, email.recipient, email.context, message_key(email)
+            )
         )
-        transport.transport().send(message)
+        if copy is not None:
+            transport.transport().send_bytes(copy[0], email.recipient, copy[1])
+        else:
+            message = rendering.build_message(
+                email.template,
+                email.recipient,
+                email.context,
+                message_key=message_key(email),
+                bulk=bulk,
+                # Outreach to targets: their answers reach the staff, not a no-reply address.
+                reply_to=email.context.get("reply_to") if test else _outreach_reply_to(bulk),
+            )
+            transport.transport().send(message)
     except transport.TemporaryFailure as exc:
         if email.attempts >= MAX_ATTEMPTS:
             if exc.bounce:
@@ -297,7 +319,12 @@ def _outreach_reply_to(bulk: bool) -> str | None:
     return current_app.config["REPLY_TO"] if bulk else None
 
 
-def message_key(email: OutboundEmail) -> str:
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+def message_key(email: _Row) -> str:
     """The left part of the row's Message-ID: the same at every attempt, unique per row, and
     telling a recipient nothing (not how many emails came before it)."""
     secret = current_app.config["SECRET_KEY"].encode()
@@ -320,30 +347,20 @@ def _finish(
     worker's. What the mail server answered is known only here, so a database outage is
     waited out for as long as the lease lasts rather than let the row be sent again."""
     now = utcnow()
-    values: dict[str, Any] = {
-        "status": status,
-        "last_error": error,
-        "updated_at": now,
-        "lease_expires_at": None,
+    statement = _outcome(status)
+    params = {
+        "outcome_id": claim.email_id,
+        "outcome_attempt": claim.attempt,
+        "outcome_error": error,
+        "outcome_now": now,
+        "outcome_due": now + timedelta(seconds=due_in),
     }
-    if status == EmailStatus.QUEUED:
-        values["due_at"] = now + timedelta(seconds=due_in)
-    else:
-        values["context"] = {}  # may hold a one-time link; not needed once the row is settled
-    mine = and_(
-        OutboundEmail.status == EmailStatus.SENDING, OutboundEmail.attempts == claim.attempt
-    )
-    if status == EmailStatus.SENT:
-        values["sent_at"] = now
-        # Queued again after the lease ran out but not yet claimed: sent is still worth
-        # recording, so that it is not sent a second time.
-        mine = or_(mine, OutboundEmail.status == EmailStatus.QUEUED)
-    statement = update(OutboundEmail).where(OutboundEmail.id == claim.email_id, mine).values(values)
     pause = 0.5
     while True:
         try:
-            recorded = cast(CursorResult, db.session.execute(statement)).rowcount
+            recorded = db.session.connection().execute(statement, params).rowcount
             db.session.commit()
+            _expire_loaded(claim.email_id)
             break
         except DBAPIError as exc:
             db.session.rollback()
@@ -361,6 +378,42 @@ def _finish(
             status,
         )
     return status
+
+
+def _expire_loaded(email_id: int) -> None:
+    """The row was changed without the ORM: a copy this session holds is read again."""
+    loaded = db.session.identity_map.get(identity_key(OutboundEmail, email_id))
+    if loaded is not None:
+        db.session.expire(loaded)
+
+
+@cache
+def _outcome(status: EmailStatus) -> Update:
+    """The UPDATE that records status over a claim (built once per status)."""
+    values: dict[str, Any] = {
+        "status": status,
+        "last_error": bindparam("outcome_error"),
+        "updated_at": bindparam("outcome_now"),
+        "lease_expires_at": None,
+    }
+    if status == EmailStatus.QUEUED:
+        values["due_at"] = bindparam("outcome_due")
+    else:
+        values["context"] = {}  # may hold a one-time link; not needed once the row is settled
+    mine = and_(
+        OutboundEmail.status == EmailStatus.SENDING,
+        OutboundEmail.attempts == bindparam("outcome_attempt"),
+    )
+    if status == EmailStatus.SENT:
+        values["sent_at"] = bindparam("outcome_now")
+        # Queued again after the lease ran out but not yet claimed: sent is still worth
+        # recording, so that it is not sent a second time.
+        mine = or_(mine, OutboundEmail.status == EmailStatus.QUEUED)
+    return (
+        update(OutboundEmail)
+        .where(OutboundEmail.id == bindparam("outcome_id"), mine)
+        .values(values)
+    )
 
 
 @dataclass(frozen=True)

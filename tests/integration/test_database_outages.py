@@ -14,15 +14,15 @@ from tests.support.factories import CampaignFactory
 from tests.support.web import sign
 
 
-def cut_once(statement_start: str) -> list[int]:
+def cut_once(part: str) -> list[int]:
     """Terminate the server process of the connection about to run the first statement
-    starting with statement_start, as a PostgreSQL restart does. Returns the list of pids
-    of the connections that ran such a statement (the cut one first)."""
+    that holds part, as a PostgreSQL restart does. Returns the list of pids of the
+    connections that ran such a statement (the cut one first)."""
     ran: list[int] = []
 
     @event.listens_for(db.engine, "before_cursor_execute")
     def terminate(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if not statement.lstrip().upper().startswith(statement_start.upper()):
+        if part.upper() not in statement.upper():
             return
         pid = conn.connection.dbapi_connection.info.backend_pid
         if not ran:

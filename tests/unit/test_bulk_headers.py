@@ -167,3 +167,49 @@ def test_only_refusals_about_the_recipient_count_as_bounces(code, text, stage, b
     from campaign.mail.transport import is_bounce
 
     assert is_bounce(code, text, stage) is bounce
+
+
+def test_a_confirmation_from_its_skeleton_is_the_message_build_message_makes(app):
+    """Transactional mail (mail.skeleton.copy_of): the same headers and parts as the email
+    package's own message, its own Date, and no list headers."""
+    import email
+    import email.policy
+    import email.utils
+
+    from campaign.mail import skeleton
+
+    context = {
+        "full_name": "Zoë Ångström",
+        "campaign_title": "Fund “youth” research = now " + "long " * 30,
+        "confirm_url": "https://chorus.example.org/confirm/" + "t" * 43,
+        "ttl_hours": 72,
+    }
+    sender, fast = skeleton.copy_of("signature_confirm", "ann@example.org", context, "k9")
+    slow = rendering.as_bytes(
+        rendering.build_message("signature_confirm", "ann@example.org", context, "k9")
+    )
+    assert sender == email.utils.parseaddr(app.config["MAIL_FROM"])[1]  # the envelope's
+    assert b"\n" not in fast.replace(b"\r\n", b"")  # CRLF line ends only
+    assert max(len(line) for line in fast.split(b"\r\n")) <= 998
+    ours, theirs = (email.message_from_bytes(m, policy=email.policy.default) for m in (fast, slow))
+    for header in ("Subject", "From", "To", "Message-ID", "MIME-Version", "Content-Type"):
+        assert str(ours[header]).split(";")[0] == str(theirs[header]).split(";")[0], header
+    assert ours["Date"].datetime is not None and not ours["Date"].defects
+    assert ours["List-Unsubscribe"] is None and ours["Reply-To"] is None
+    for kind in ("plain", "html"):
+        got = ours.get_body(preferencelist=(kind,)).get_content()
+        assert got == theirs.get_body(preferencelist=(kind,)).get_content(), kind
+    assert context["confirm_url"] in ours.get_body(preferencelist=("plain",)).get_content()
+    # Another signer of the same campaign: the same skeleton, their own name and link.
+    other = {**context, "full_name": "Bo", "confirm_url": "https://chorus.example.org/confirm/x"}
+    _, second = skeleton.copy_of("signature_confirm", "bo@example.org", other, "k10")
+    parsed = email.message_from_bytes(second, policy=email.policy.default)
+    assert parsed["To"] == "bo@example.org" and "k10@" in parsed["Message-ID"]
+    assert "confirm/x" in parsed.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_an_address_that_is_not_ascii_is_left_to_the_email_package(app):
+    from campaign.mail import skeleton
+
+    context = {"full_name": "A", "campaign_title": "T", "confirm_url": "u", "ttl_hours": 1}
+    assert skeleton.copy_of("signature_confirm", "zoë@exämple.org", context, "k") is None
