@@ -98,7 +98,6 @@ def sign_petition(
         "held_address": address if held else None,
         "campaign_version": campaign.version,
         "may_show_comment": True,  # the form says it may be shown
-        "comment_shown": False,  # (a column default is not applied inside a CTE)
         "appeal_id": request.appeal_id,
     }
     if held:
@@ -313,7 +312,20 @@ def _insert_signature_for(dialect: str, columns: tuple[str, ...]) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         insert(Signature)
-        .values({name: bindparam(name) for name in columns})
+        .values({**_column_defaults(columns), **{name: bindparam(name) for name in columns}})
         .on_conflict_do_nothing(index_elements=["campaign_id", "email_normalized"])
         .returning(Signature.id)
     )
+
+
+def _column_defaults(given: tuple[str, ...]) -> dict[str, object]:
+    """The Python-side defaults of the columns not given. SQLAlchemy applies none inside a
+    CTE (outbox.queue_email_with), so the statement says them itself."""
+    defaults: dict[str, object] = {}
+    for column in Signature.__table__.c:
+        if column.default is None or column.name in given:
+            continue
+        if not column.default.is_scalar:
+            raise TypeError(f"signatures.{column.name}: give it, its default is computed")
+        defaults[column.name] = column.default.arg
+    return defaults

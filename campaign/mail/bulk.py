@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 
 from campaign.mail import rendering
-from campaign.mail.skeleton import Skeleton
+from campaign.mail.skeleton import NoSkeleton, Skeleton
 
 
 class BulkMessages:
@@ -30,6 +30,7 @@ class BulkMessages:
         self.text = env.get_template(f"email/{template}/body.txt")
         self.html = env.get_template(f"email/{template}/body.html")
         subject = env.get_template(f"email/{template}/subject.txt").render(self.context)
+        self.template, self.reply_to = template, reply_to
         self.skeleton = Skeleton(subject, config["BULK_MAIL_FROM"], reply_to, list_headers=True)
         self.envelope_sender = self.skeleton.envelope_sender
 
@@ -37,10 +38,21 @@ class BulkMessages:
         """The message for one recipient, as it goes on the wire (DKIM-signed if it is to be)."""
         links = rendering.bulk_links(recipient)
         context = {**self.context, **extra, **links}
-        return self.skeleton.fill(
-            recipient,
-            message_key,
-            self.text.render(context),
-            self.html.render(context),
-            unsubscribe=rendering.list_unsubscribe(links),
-        )
+        try:
+            return self.skeleton.fill(
+                recipient,
+                message_key,
+                self.text.render(context),
+                self.html.render(context),
+                unsubscribe=rendering.list_unsubscribe(links),
+            )
+        except NoSkeleton:  # an address the email package must lay out
+            message = rendering.build_message(
+                self.template,
+                recipient,
+                {**self.context, **extra},
+                message_key,
+                bulk=True,
+                reply_to=self.reply_to,
+            )
+            return rendering.as_bytes(message)

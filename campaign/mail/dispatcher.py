@@ -135,8 +135,9 @@ def dispatch(emails: Sequence[QueuedEmail]) -> int:
 
 
 def put_on_queue(celery: Celery, task: Task, email_id: int) -> None:
-    """The message apply_async would send for task(email_id), put on the task's queue
-    through the process's broker channel (one LPUSH)."""
+    """The message apply_async would send for task(email_id), put on the queue the app's
+    router gives the task, through the process's broker channel (one LPUSH)."""
+    broker = _broker(celery)
     message = celery.amqp.as_task_v2(
         uuid(),
         task.name,
@@ -147,35 +148,49 @@ def put_on_queue(celery: Celery, task: Task, email_id: int) -> None:
         time_limit=task.time_limit,
         soft_time_limit=task.soft_time_limit,
     )
-    content_type, encoding, body = dumps(message.body, serializer="json")
-    channel = _channel(celery)
+    content_type, encoding, body = dumps(message.body, serializer=task.serializer)
     properties: dict[str, Any] = {**message.properties, "delivery_mode": 2}  # persistent
+    channel = broker.channel
     channel.basic_publish(
         channel.prepare_message(body, 0, content_type, encoding, message.headers, properties),
         exchange="",  # the default exchange: the routing key names the queue
-        routing_key=task.queue,
+        routing_key=broker.queue_of(celery, task),
     )
 
 
-# Each Celery app's broker channel, and the process that made it.
-_channels: weakref.WeakKeyDictionary[Celery, tuple[int, Any]] = weakref.WeakKeyDictionary()
-_making_channel = threading.Lock()
+@dataclass
+class _Broker:
+    """A process's broker channel for one Celery app, and the queue of each task."""
+
+    pid: int
+    channel: Any
+    queues: dict[str, str]  # (no reference to the app: it is the weak key of _brokers)
+
+    def queue_of(self, celery: Celery, task: Task) -> str:
+        queue = self.queues.get(task.name)
+        if queue is None:
+            options = {"queue": task.queue} if task.queue else {}
+            route = celery.amqp.router.route(options, task.name, task_type=task)
+            queue = self.queues[task.name] = route["queue"].name
+        return queue
 
 
-def _channel(celery: Celery) -> Any:
-    """One broker channel per app in a process, made on first use (after a fork, anew).
-    Its Redis client is a handle on a connection pool, safe to share between threads
-    (campaign.broker); a lost connection is made again at the next command."""
-    made = _channels.get(celery)
-    if made is None or made[0] != os.getpid():
-        with _making_channel:
-            made = _channels.get(celery)
-            if made is None or made[0] != os.getpid():
-                made = _channels[celery] = (
-                    os.getpid(),
-                    celery.connection_for_write().default_channel,
-                )
-    return made[1]
+_brokers: weakref.WeakKeyDictionary[Celery, _Broker] = weakref.WeakKeyDictionary()
+_making_broker = threading.Lock()
+
+
+def _broker(celery: Celery) -> _Broker:
+    """Made on first use in a process (after a fork, anew). The channel's Redis client is
+    a handle on a connection pool, safe to share between threads (campaign.broker); a lost
+    connection is made again at the next command."""
+    broker = _brokers.get(celery)
+    if broker is None or broker.pid != os.getpid():
+        with _making_broker:
+            broker = _brokers.get(celery)
+            if broker is None or broker.pid != os.getpid():
+                channel = celery.connection_for_write().default_channel
+                broker = _brokers[celery] = _Broker(os.getpid(), channel, {})
+    return broker
 
 
 def task_for(stream: Stream) -> Task:

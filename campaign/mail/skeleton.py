@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import email.policy
 import re
+import secrets
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -24,12 +25,21 @@ from flask import current_app, render_template
 from campaign.mail import rendering
 
 # Markers the skeleton holds where each copy differs: ASCII words that no header encoding or
-# quoted-printable changes.
+# quoted-printable changes, with a secret of the process in them, so that no subject (which
+# may come from a public form) can hold one.
 _FIELDS = ("recipient", "message_id", "date", "unsubscribe", "text", "html")
-_MARK = {name: f"chorusfield{name.replace('_', '')}x" for name in _FIELDS}
+_SECRET = secrets.token_hex(8)
+_MARK = {name: f"chorus{_SECRET}{name.replace('_', '')}x" for name in _FIELDS}
 _NAME = {mark: name for name, mark in _MARK.items()}
 _SPLIT = re.compile("(" + "|".join(_MARK.values()) + ")")
 _DATE_STAND_IN = "Mon, 01 Jan 2001 00:00:00 +0000"
+# An address as it may stand in To: without the email package (which would refuse a line
+# break): one local part and one domain, nothing else.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+class NoSkeleton(ValueError):
+    """This message cannot be made from a skeleton; build it with the email package."""
 
 
 def quoted_printable(text: str) -> bytes:
@@ -63,19 +73,28 @@ class Skeleton:
         message.add_alternative(_MARK["html"], subtype="html", cte="quoted-printable")
         flat = message.as_bytes(policy=email.policy.SMTP).decode("ascii")
         flat = flat.replace(f"{_MARK['recipient']}@example.invalid", _MARK["recipient"])
-        flat = flat.replace(f"Date: {_DATE_STAND_IN}\r\n", f"Date: {_MARK['date']}\r\n", 1)
-        assert _MARK["date"] in flat
+        # At a line's start: a subject could end with the stand-in, never start a line.
+        date_line = f"\r\nDate: {_DATE_STAND_IN}\r\n"
+        if flat.count(date_line) != 1:
+            raise NoSkeleton("the subject holds the Date stand-in")
+        flat = flat.replace(date_line, f"\r\nDate: {_MARK['date']}\r\n")
         # Literal bytes at even places, the names of the fields between them at odd ones.
         self.pieces: list[bytes | str] = [
             piece.encode("ascii") if i % 2 == 0 else _NAME[piece]
             for i, piece in enumerate(_SPLIT.split(flat))
         ]
+        fields = sorted(p for p in self.pieces if isinstance(p, str))
+        expected = sorted(n for n in _FIELDS if list_headers or n != "unsubscribe")
+        if fields != expected:
+            raise NoSkeleton(f"fields {fields}, expected {expected}")
 
     def fill(
         self, recipient: str, message_key: str, text: str, html: str, unsubscribe: str = ""
     ) -> bytes:
         """The copy for one recipient, as it goes on the wire (DKIM-signed if it is to be).
-        recipient must be ASCII (see copy_of)."""
+        Raises NoSkeleton for an address that is not a plain ASCII one."""
+        if not _PLAIN_ADDRESS.fullmatch(recipient):
+            raise NoSkeleton("not a plain address")
         values = {
             "recipient": recipient.encode("ascii"),
             "message_id": message_key.encode("ascii"),
@@ -116,8 +135,8 @@ def copy_of(
 ) -> tuple[str, bytes] | None:
     """A transactional email (from MAIL_FROM, no list headers) made from the skeleton of its
     subject: its envelope sender and its bytes. None when it needs the email package
-    itself: attachments, or an address that is not ASCII."""
-    if context.get("attachments") or not recipient.isascii():
+    itself: attachments, or an address that is not plain ASCII."""
+    if context.get("attachments") or not _PLAIN_ADDRESS.fullmatch(recipient):
         return None
     config = current_app.config
     ctx = {
@@ -127,7 +146,10 @@ def copy_of(
         "base_url": config["BASE_URL"],
     }
     subject = render_template(f"email/{template}/subject.txt", **ctx)
-    skeleton = _skeleton(subject, config["MAIL_FROM"])
+    try:
+        skeleton = _skeleton(subject, config["MAIL_FROM"])
+    except NoSkeleton:
+        return None
     text = render_template(f"email/{template}/body.txt", **ctx)
     html = render_template(f"email/{template}/body.html", **ctx)
     return skeleton.envelope_sender, skeleton.fill(recipient, message_key, text, html)

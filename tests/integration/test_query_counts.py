@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from campaign.accounts.models import Role
+from campaign.campaigns.models import Signature
 from campaign.core.audit import Actor
 from campaign.core.db import utcnow
 from campaign.deliveries import letters as letter_deliveries
@@ -235,6 +236,12 @@ def test_a_signature_and_its_confirmation_are_one_statement(app, client):
     assert len(writes) == 1, writes
     assert "INSERT INTO signatures" in writes[0]
     assert "INSERT INTO outbound_emails" in writes[0]
+    # Inside the CTE no Python-side column default is applied: the INSERT states them all.
+    row = db.session.execute(select(Signature.__table__)).one()._mapping
+    for column in Signature.__table__.c:
+        if column.default is not None:
+            assert row[column.name] is not None, column.name
+    assert row["comment_shown"] is False
     assert sign(client, campaign, email="Ann@Example.org").status_code == 303  # a repeat
     templates = db.session.scalars(select(OutboundEmail.template).order_by(OutboundEmail.id))
     assert templates.all() == ["signature_confirm", "already_signed"]

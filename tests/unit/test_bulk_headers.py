@@ -213,3 +213,36 @@ def test_an_address_that_is_not_ascii_is_left_to_the_email_package(app):
 
     context = {"full_name": "A", "campaign_title": "T", "confirm_url": "u", "ttl_hours": 1}
     assert skeleton.copy_of("signature_confirm", "zoë@exämple.org", context, "k") is None
+
+
+def test_a_subject_cannot_reach_into_the_skeleton(app):
+    """Subjects may come from public forms: one that looks like the skeleton's own lines
+    changes nothing but itself, and one that holds the Date stand-in is laid out by the
+    email package instead."""
+    import email
+    import email.policy
+
+    from campaign.mail import skeleton
+
+    def made(title: str) -> email.message.EmailMessage:
+        context = {"full_name": "A", "campaign_title": title, "confirm_url": "u", "ttl_hours": 1}
+        copy = skeleton.copy_of("signature_confirm", "ann@example.org", context, "k")
+        data = (
+            copy[1]
+            if copy
+            else rendering.as_bytes(
+                rendering.build_message("signature_confirm", "ann@example.org", context, "k")
+            )
+        )
+        return email.message_from_bytes(data, policy=email.policy.default)
+
+    for title in (
+        "chorusfieldtextx chorusfieldrecipientx",  # the markers of an earlier version
+        "Research\r\nBcc: victim@example.org",
+        "Date: Mon, 01 Jan 2001 00:00:00 +0000",
+    ):
+        message = made(title)
+        assert message["Bcc"] is None and message["To"] == "ann@example.org", title
+        assert " ".join(title.split()) in str(message["Subject"]), title
+        assert message["Date"].datetime.year >= 2026, title
+        assert "u" in message.get_body(preferencelist=("plain",)).get_content()
