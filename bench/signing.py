@@ -1,12 +1,13 @@
 """Load benchmark: gunicorn on PostgreSQL + Redis with a real Celery worker and an SMTP sink,
 beside the bare stack (bench/floor.py: Flask on the same gunicorn settings, a fixed page and
-one raw INSERT per signature), each round run against both, one after the other.
+one raw INSERT per signature), each round run against both in alternating slices.
 
 Readers fetch a campaign page; signers post the petition form with a session cookie and CSRF
 token, each with a unique email. Prints req/s, p50/p99 latency and the web processes' CPU per
 request (utime + stime from /proc) for Chorus and the floor, and their ratios; then checks
-that the signatures in the database equal the successful submissions and waits for the worker
-to send every confirmation, once each. Not a test: it measures, it does not assert a speed.
+that the signatures in the database equal the successful submissions, waits for the worker
+to send every confirmation, once each, and prints how fast it drained them beside plain
+smtplib's rate to the same sink. Not a test: it measures, it does not assert a speed.
 
     make bench                                   # defaults below
     BENCH_SIGNATURES=20000 BENCH_WORKERS=3 .venv/bin/python bench/signing.py
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -43,6 +45,9 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+# The Celery worker's processes (one per CPU here; the Procfile's transactional worker has 4).
+WORKER_PROCESSES = int(os.environ.get("BENCH_WORKER_PROCESSES", str(os.cpu_count() or 1)))
+SLICES = int(os.environ.get("BENCH_SLICES", "6"))  # per round, alternating (see side_by_side)
 SLUG = "double-mental-health-research"
 
 
@@ -159,11 +164,43 @@ class Round:
         )
 
 
-def measured(port: int, master: int, make_request, total: int) -> Round:  # type: ignore[no-untyped-def]
+def measured(port: int, master: int, make_request, total: int, first: int = 0) -> Round:  # type: ignore[no-untyped-def]
     before = cpu_seconds(master)
-    result = loadgen.run("127.0.0.1", port, make_request, total, CONCURRENCY)
+    result = loadgen.run("127.0.0.1", port, lambda n: make_request(first + n), total, CONCURRENCY)
     used = cpu_seconds(master) - before
     return Round(result, used * 1000 / max(1, len(result.latencies)))
+
+
+def side_by_side(  # type: ignore[no-untyped-def]
+    chorus: tuple[int, int], floor: tuple[int, int], make_request, total: int
+) -> tuple[Round, Round]:
+    """A round for Chorus and one for the floor (port, gunicorn master), run as SLICES
+    alternating slices, ABBA (Chorus, floor, floor, Chorus, ...), so that a machine that
+    speeds up or slows down mid-round weighs on both alike. Request numbers run on across
+    slices; the floor's are its own (offset by 5,000,000)."""
+    per_slice = max(1, total // SLICES)
+    rounds: dict[str, list[Round]] = {"chorus": [], "floor": []}
+    for i in range(SLICES):
+        order = ("chorus", "floor") if i % 2 == 0 else ("floor", "chorus")
+        for side in order:
+            port, master = chorus if side == "chorus" else floor
+            offset = 0 if side == "chorus" else 5_000_000
+            rounds[side].append(
+                measured(port, master, make_request, per_slice, offset + i * per_slice)
+            )
+    return merged(rounds["chorus"]), merged(rounds["floor"])
+
+
+def merged(slices: list[Round]) -> Round:
+    result = loadgen.Result()
+    cpu = 0.0
+    for part in slices:
+        result.statuses.update(part.result.statuses)
+        result.latencies.extend(part.result.latencies)
+        result.elapsed += part.result.elapsed
+        result.errors += part.result.errors
+        cpu += part.cpu_ms * len(part.result.latencies)
+    return Round(result, cpu / max(1, len(result.latencies)))
 
 
 def compare(name: str, chorus: Round, floor: Round) -> tuple[float, float]:
@@ -227,7 +264,7 @@ def main() -> None:
             [
                 *("nice", "-n", "19", str(BIN / "celery"), "-A", "worker", "worker"),
                 *("--loglevel=WARNING", "-Q", "mail.transactional,mail.bulk,default"),
-                *("--concurrency=1", "--without-gossip", "--without-mingle"),
+                *(f"--concurrency={WORKER_PROCESSES}", "--without-gossip", "--without-mingle"),
             ],
             cwd=ROOT,
             env=env,
@@ -254,8 +291,9 @@ def main() -> None:
         page_ratios, sign_ratios = [], []
         for round_ in range(1, ROUNDS + 1):
             checkpoint(database_url)
-            chorus = measured(web_port, chorus_pid, lambda n: page, PAGE_VIEWS)
-            floor = measured(floor_port, floor_pid, lambda n: page, PAGE_VIEWS)
+            chorus, floor = side_by_side(
+                (web_port, chorus_pid), (floor_port, floor_pid), lambda n: page, PAGE_VIEWS
+            )
             page_ratios.append(compare(f"page, round {round_}", chorus, floor))
 
         cookie, token = session_for(web_port)
@@ -269,15 +307,9 @@ def main() -> None:
         for round_ in range(1, ROUNDS + 1):
             checkpoint(database_url)
             offset = round_ * 10_000_000
-            chorus = measured(
-                web_port,
-                chorus_pid,
-                lambda n, offset=offset: sign_request(offset + n),
-                SIGNATURES,
-            )
-            floor = measured(
-                floor_port,
-                floor_pid,
+            chorus, floor = side_by_side(
+                (web_port, chorus_pid),
+                (floor_port, floor_pid),
                 lambda n, offset=offset: sign_request(offset + n),
                 SIGNATURES,
             )
@@ -286,6 +318,7 @@ def main() -> None:
             floor_accepted += floor.result.statuses.get(303, 0)
             p99s.append(chorus.result.percentile(0.99))
 
+        started = time.monotonic()  # the last submission's answer
         with psycopg.connect(database_url) as conn:
             # the bench's own signers (the demo data has signers of its own)
             rows = conn.execute(
@@ -297,7 +330,7 @@ def main() -> None:
             f"signatures in the database: {rows}; successful submissions: {accepted} "
             f"({verdict}); the floor's: {floor_rows} of {floor_accepted}"
         )
-        started = time.monotonic()
+        print(f"count shown: {count_lag(web_port, database_url)}")
         with psycopg.connect(database_url, autocommit=True) as conn:
             while time.monotonic() - started < 600:
                 left = conn.execute(
@@ -310,10 +343,17 @@ def main() -> None:
                 "SELECT count(*), coalesce(sum(resends), 0) FROM outbound_emails "
                 "WHERE template = 'signature_confirm' AND status = 'sent'"
             ).fetchone()
+        drained = time.monotonic() - started
         once = "each once" if sent == accepted and resends == 0 else "NOT each once"
         print(
-            f"confirmation emails: all sent {time.monotonic() - started:.1f} s after the "
-            f"last submission ({left} left); {sent} sent, {resends} resent ({once})"
+            f"confirmation emails: all sent {drained:.1f} s after the last submission "
+            f"({left} left); {sent} sent, {resends} resent ({once})"
+        )
+        floor_mail = mail_floor(smtp_port)
+        print(
+            f"mail path: the worker sent {sent / max(drained, 0.001):,.0f} confirmations/s "
+            f"after the surge; plain smtplib to the same sink, one connection: "
+            f"{floor_mail:,.0f} messages/s"
         )
         print(
             "summary: page "
@@ -324,6 +364,47 @@ def main() -> None:
         )
     finally:
         stop_all(procs)
+
+
+def shown_count(port: int) -> int:
+    page = fetch(port, f"/campaigns/{SLUG}")
+    return int(re.search(r"<strong>([\d,]+)</strong> signed", page).group(1).replace(",", ""))
+
+
+def count_lag(port: int, database_url: str, confirmations: int = 100) -> str:
+    """Confirm some of the bench's signatures (as the confirmation link does, in the
+    database) and time how long until the campaign page shows them on a dozen reads in a
+    row (the page cache is per web process)."""
+    before = shown_count(port)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE signatures SET confirmed_at = now() WHERE id IN (SELECT id FROM signatures "
+            "WHERE full_name = 'Bench Signer' AND confirmed_at IS NULL LIMIT %s)",
+            (confirmations,),
+        )
+    started, in_a_row = time.monotonic(), 0
+    while in_a_row < 12 and time.monotonic() - started < 60:
+        in_a_row = in_a_row + 1 if shown_count(port) >= before + confirmations else 0
+        time.sleep(0.05)
+    return (
+        f"{confirmations} confirmations shown on every read "
+        f"{time.monotonic() - started:.1f} s after they were made"
+    )
+
+
+def mail_floor(smtp_port: int, messages: int = 3000) -> float:
+    """The mail path's own speed: plain smtplib over one reused connection, sending messages
+    the size of a confirmation to the same sink (messages/s)."""
+    body = ("Please confirm your signature: http://127.0.0.1/confirm/" + "t" * 43 + "\r\n") * 30
+    data = (
+        "From: Chorus <chorus@example.org>\r\nTo: floor@example.org\r\n"
+        "Subject: Confirm your signature\r\n\r\n" + body
+    ).encode()
+    with smtplib.SMTP("127.0.0.1", smtp_port) as conn:
+        started = time.perf_counter()
+        for i in range(messages):
+            conn.sendmail("chorus@example.org", [f"floor{i}@example.org"], data)
+        return messages / (time.perf_counter() - started)
 
 
 def fetch(port: int, path: str) -> str:
