@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.util import identity_key
 
@@ -229,42 +231,136 @@ def retry_delay(attempts: int) -> int:
     return min(2**attempts, 3600)
 
 
+_CLAIMED_ROW = (
+    OutboundEmail.id,
+    OutboundEmail.template,
+    OutboundEmail.recipient,
+    OutboundEmail.context,
+    OutboundEmail.stream,
+    OutboundEmail.attempts,
+)
+_CLAIMING = {
+    "status": EmailStatus.SENDING,
+    "attempts": OutboundEmail.attempts + 1,
+    "updated_at": bindparam("claim_now"),
+    "lease_expires_at": bindparam("claim_lease_ends"),
+}
 _CLAIM = (
     update(OutboundEmail)
     .where(OutboundEmail.id == bindparam("claim_id"), OutboundEmail.status == EmailStatus.QUEUED)
-    .values(
-        status=EmailStatus.SENDING,
-        attempts=OutboundEmail.attempts + 1,
-        updated_at=bindparam("claim_now"),
-        lease_expires_at=bindparam("claim_lease_ends"),
-    )
-    .returning(
-        OutboundEmail.id,
-        OutboundEmail.template,
-        OutboundEmail.recipient,
-        OutboundEmail.context,
-        OutboundEmail.stream,
-        OutboundEmail.attempts,
-    )
+    .values(_CLAIMING)
+    .returning(*_CLAIMED_ROW)
 )
+# How many due rows a drain claims at a time, and how long it goes on (see drain).
+DRAIN_BATCH = 20
+DRAIN_SECONDS = 2.0
+# A claimed row not yet sent this close to the end of its lease is put back unsent.
+LEASE_MARGIN_SECONDS = 20.0
+_CLAIM_DUE = (
+    update(OutboundEmail)
+    .where(
+        OutboundEmail.status == EmailStatus.QUEUED,
+        OutboundEmail.id.in_(
+            select(OutboundEmail.id)
+            .where(
+                OutboundEmail.status == EmailStatus.QUEUED,
+                OutboundEmail.stream == bindparam("drain_stream", type_=OutboundEmail.stream.type),
+                OutboundEmail.due_at <= bindparam("claim_now"),
+            )
+            .order_by(OutboundEmail.due_at)
+            .limit(DRAIN_BATCH)
+            .with_for_update(skip_locked=True)
+        ),
+    )
+    .values(_CLAIMING)
+    .returning(*_CLAIMED_ROW)
+)
+
+
+def _claim_params() -> dict[str, Any]:
+    now = utcnow()
+    return {"claim_now": now, "claim_lease_ends": now + LEASE}
 
 
 def deliver(email_id: int) -> EmailStatus | None:
     """Send one row. Only the caller that moves it from queued to sending sends it, so a task
     delivered twice sends once; the claim is a lease of LEASE, after which the relay queues
     the row again. Raises RetryLater after a temporary failure."""
-    now = utcnow()
     email = (
-        db.session.connection()
-        .execute(_CLAIM, {"claim_id": email_id, "claim_now": now, "claim_lease_ends": now + LEASE})
-        .first()
+        db.session.connection().execute(_CLAIM, {"claim_id": email_id, **_claim_params()}).first()
     )
     db.session.commit()
     _expire_loaded(email_id)
     if email is None:
         return None
-    lease_ends = time.monotonic() + LEASE.total_seconds()
-    claim = _Claim(email_id, email.attempts, lease_ends)
+    return _send(email, time.monotonic() + LEASE.total_seconds())
+
+
+def drain(stream: Stream) -> int:
+    """Send the rows of stream that are queued and due, DRAIN_BATCH at a time, for up to
+    DRAIN_SECONDS, each claimed as deliver claims one. After a surge a worker's processes
+    send the backlog over their connections at the speed the mail server takes it, rather
+    than a task each; the task of a row sent here finds it sent and does nothing but drain.
+    Stops at the first temporary failure (the server's trouble is everyone's), putting back
+    what it had claimed. Returns how many it tried to send."""
+    tried = 0
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while time.monotonic() < deadline:
+        rows = (
+            db.session.connection()
+            .execute(_CLAIM_DUE, {"drain_stream": stream, **_claim_params()})
+            .all()
+        )
+        db.session.commit()
+        if not rows:
+            break
+        lease_ends = time.monotonic() + LEASE.total_seconds()
+        for i, row in enumerate(rows):
+            _expire_loaded(row.id)
+            if time.monotonic() > lease_ends - LEASE_MARGIN_SECONDS:
+                _put_back(rows[i:])
+                return tried
+            tried += 1
+            try:
+                _send(row, lease_ends)
+            except RetryLater:  # queued again, due later: a later drain or the relay sends it
+                _put_back(rows[i + 1 :])
+                return tried
+    return tried
+
+
+def _put_back(rows: Sequence[Row[Any]]) -> None:
+    """Rows claimed and not tried: queued again as they were (the claim's attempt not
+    counted), due now."""
+    if rows:
+        db.session.connection().execute(
+            _PUT_BACK, {"put_back": [row.id for row in rows], "put_back_at": utcnow()}
+        )
+        db.session.commit()
+        for row in rows:
+            _expire_loaded(row.id)
+
+
+_PUT_BACK = (
+    update(OutboundEmail)
+    .where(
+        OutboundEmail.id.in_(bindparam("put_back", expanding=True)),
+        OutboundEmail.status == EmailStatus.SENDING,
+    )
+    .values(
+        status=EmailStatus.QUEUED,
+        attempts=OutboundEmail.attempts - 1,
+        lease_expires_at=None,
+        due_at=bindparam("put_back_at"),
+        updated_at=bindparam("put_back_at"),
+    )
+)
+
+
+def _send(email: Row[Any], lease_ends: float) -> EmailStatus:
+    """Send a row this worker has claimed (lease until lease_ends, time.monotonic()) and
+    record the outcome. Raises RetryLater after a temporary failure."""
+    claim = _Claim(email.id, email.attempts, lease_ends)
     # A coordinator's test of a bulk email is sent as one, on the quick path, even to an
     # address on the suppression list (they asked for it).
     test = bool(email.context.get("as_bulk"))
@@ -309,7 +405,7 @@ def deliver(email_id: int) -> EmailStatus | None:
         return _finish(claim, EmailStatus.FAILED, str(exc))
     except Exception as exc:
         # A bug or a broken template: retrying would fail the same way. Record it, keep going.
-        log.exception("email %s could not be built or sent", email_id)
+        log.exception("email %s could not be built or sent", email.id)
         db.session.rollback()
         return _finish(claim, EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
     return _finish(claim, EmailStatus.SENT)

@@ -6,19 +6,22 @@ from __future__ import annotations
 from celery import Task, shared_task
 
 from campaign.mail import outbox
+from campaign.mail.models import Stream
 
 # Retries due sooner than this wait in the broker; later ones are left to the relay, which
 # hands the row over when it is due (the broker's visibility timeout stays short).
 RETRY_IN_BROKER_SECONDS = 60
 
 
-def _send(task: Task, email_id: int) -> str | None:
+def _send(task: Task, email_id: int, drain: Stream | None = None) -> str | None:
     try:
         status = outbox.deliver(email_id)
     except outbox.RetryLater as later:
         if task.request.is_eager or later.seconds > RETRY_IN_BROKER_SECONDS:
             return "queued"  # the relay (beat, or `flask relay-outbox`) hands it over when due
         raise task.retry(countdown=later.seconds) from later
+    if drain is not None and not task.request.is_eager:
+        outbox.drain(drain)  # what else is due: sent now, its own tasks find it sent
     return status.value if status else None
 
 
@@ -28,7 +31,7 @@ _MAIL_TASK = {"bind": True, "acks_late": True, "reject_on_worker_lost": True, "m
 
 @shared_task(**_MAIL_TASK, queue="mail.transactional")
 def send_transactional(self: Task, email_id: int) -> str | None:
-    return _send(self, email_id)
+    return _send(self, email_id, drain=Stream.TRANSACTIONAL)
 
 
 @shared_task(**_MAIL_TASK, queue="mail.bulk")

@@ -11,7 +11,7 @@ from campaign.core import locks
 from campaign.core.db import utcnow
 from campaign.extensions import db
 from campaign.mail import dispatcher, outbox, transport
-from campaign.mail.models import EmailStatus, OutboundEmail
+from campaign.mail.models import EmailStatus, OutboundEmail, Stream
 from tests.support.factories import queued_email
 
 
@@ -147,3 +147,26 @@ def test_only_one_relay_runs_at_a_time(app, mailbox):
         assert db.session.get(OutboundEmail, email.id).status == EmailStatus.QUEUED
     assert outbox.relay(grace_seconds=0) == 1
     mailbox.wait_for("once@example.org")
+
+
+def test_a_drain_sends_what_is_due_and_stops_at_a_temporary_refusal(app, mailbox):
+    """The worker's drain: due rows in the order they fell due, each claimed as deliver claims
+    one; at the server's first 451 it stops and puts back, unsent and uncounted, what it had
+    claimed, and the refused row waits for its retry."""
+    sent_first = queued_email("first@example.org")
+    refused = queued_email("tempfail@example.org")
+    later = [queued_email(f"later{n}@example.org") for n in range(5)]
+    assert outbox.drain(Stream.TRANSACTIONAL) == 2
+    db.session.expire_all()
+    assert db.session.get(OutboundEmail, sent_first.id).status == EmailStatus.SENT
+    row = db.session.get(OutboundEmail, refused.id)
+    assert (row.status, row.attempts) == (EmailStatus.QUEUED, 1)
+    assert row.due_at > utcnow()  # its retry, in 2 s
+    for email in later:
+        row = db.session.get(OutboundEmail, email.id)
+        assert (row.status, row.attempts, row.lease_expires_at) == (EmailStatus.QUEUED, 0, None)
+    assert outbox.drain(Stream.TRANSACTIONAL) == 5  # the refused row is not due yet
+    for n in range(5):
+        mailbox.wait_for(f"later{n}@example.org")
+    assert len(mailbox.to("first@example.org")) == 1
+    assert outbox.drain(Stream.TRANSACTIONAL) == 0

@@ -136,6 +136,21 @@ def test_the_worker_retries_a_temporary_refusal_with_backoff(worker_app, mailbox
     assert row.last_error.startswith("451")
 
 
+def test_after_a_surge_the_worker_sends_every_due_confirmation_once(worker_app, mailbox):
+    """A transactional task sends its own row, then what else is due, in batches: sixty rows
+    whose messages never reached the broker go out behind one message, each once."""
+    rows = [queued_email(f"surge{n}@example.org") for n in range(60)]
+    assert dispatcher.dispatch([rows[0]]) == 1  # one message for sixty rows (no beat, no relay)
+    for n in range(60):
+        mailbox.wait_for(f"surge{n}@example.org")
+    for email in rows:
+        wait_for_status(email.id, EmailStatus.SENT)
+    wait_until_worker_idle(services.REDIS_URL)
+    assert all(len(mailbox.to(f"surge{n}@example.org")) == 1 for n in range(60))
+    attempts = db.session.scalars(select(OutboundEmail.attempts)).all()
+    assert attempts == [1] * 60
+
+
 def test_a_committed_row_is_handed_over_as_the_message_apply_async_sends(
     database, smtp_server, redis_server
 ):
