@@ -134,6 +134,25 @@ def dispatch(emails: Sequence[QueuedEmail]) -> int:
     return handed
 
 
+def dispatch_later(email: QueuedEmail, seconds: int) -> None:
+    """Hand a row over to be sent in seconds (a retry due soon); never raises. Further off,
+    or when the broker is away, the relay hands it over when it is due."""
+    celery = current_app.extensions["celery"]
+    if celery.conf.task_always_eager or seconds > RETRY_IN_BROKER_SECONDS:
+        return
+    try:
+        celery.tasks[task_for(email.stream).name].apply_async(
+            args=[email.id], countdown=seconds, retry=False, argsrepr=str(email.id)
+        )
+    except Exception as exc:  # redis-py and kombu raise several kinds when it is away
+        log.warning("broker unreachable, email %s's retry left for the relay: %s", email.id, exc)
+
+
+# Retries due sooner than this wait in the broker; later ones are left to the relay, which
+# hands the row over when it is due (the broker's visibility timeout stays short).
+RETRY_IN_BROKER_SECONDS = 60
+
+
 def put_on_queue(celery: Celery, task: Task, email_id: int) -> None:
     """The message apply_async would send for task(email_id), put on the queue the app's
     router gives the task, through the process's broker channel (one LPUSH)."""

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -286,6 +285,7 @@ def deliver(email_id: int) -> EmailStatus | None:
     """Send one row. Only the caller that moves it from queued to sending sends it, so a task
     delivered twice sends once; the claim is a lease of LEASE, after which the relay queues
     the row again. Raises RetryLater after a temporary failure."""
+    lease_ends = time.monotonic() + LEASE.total_seconds()  # no later than the row's own
     email = (
         db.session.connection().execute(_CLAIM, {"claim_id": email_id, **_claim_params()}).first()
     )
@@ -293,7 +293,7 @@ def deliver(email_id: int) -> EmailStatus | None:
     _expire_loaded(email_id)
     if email is None:
         return None
-    return _send(email, time.monotonic() + LEASE.total_seconds())
+    return _send(email, lease_ends)
 
 
 def drain(stream: Stream) -> int:
@@ -301,44 +301,71 @@ def drain(stream: Stream) -> int:
     DRAIN_SECONDS, each claimed as deliver claims one. After a surge a worker's processes
     send the backlog over their connections at the speed the mail server takes it, rather
     than a task each; the task of a row sent here finds it sent and does nothing but drain.
-    Stops at the first temporary failure (the server's trouble is everyone's), putting back
-    what it had claimed. Returns how many it tried to send."""
+    Stops at the first temporary failure (the server's trouble is everyone's), at the
+    deadline, or when a claim's lease is near its end, putting back (and handing over
+    again) what it had claimed and not tried. Returns how many it tried to send."""
     tried = 0
     deadline = time.monotonic() + DRAIN_SECONDS
     while time.monotonic() < deadline:
-        rows = (
-            db.session.connection()
-            .execute(_CLAIM_DUE, {"drain_stream": stream, **_claim_params()})
-            .all()
-        )
+        lease_ends = time.monotonic() + LEASE.total_seconds()  # no later than the rows'
+        params = {"drain_stream": stream, **_claim_params()}
+        rows = sorted(db.session.connection().execute(_CLAIM_DUE, params).all(), key=lambda r: r.id)
         db.session.commit()
         if not rows:
             break
-        lease_ends = time.monotonic() + LEASE.total_seconds()
-        for i, row in enumerate(rows):
-            _expire_loaded(row.id)
-            if time.monotonic() > lease_ends - LEASE_MARGIN_SECONDS:
-                _put_back(rows[i:])
-                return tried
-            tried += 1
-            try:
-                _send(row, lease_ends)
-            except RetryLater:  # queued again, due later: a later drain or the relay sends it
-                _put_back(rows[i + 1 :])
-                return tried
+        claim = _Batch(rows, params["claim_lease_ends"])
+        try:
+            for row in rows:
+                _expire_loaded(row.id)
+                now = time.monotonic()
+                if now > deadline or now > lease_ends - LEASE_MARGIN_SECONDS:
+                    return tried
+                claim.tried += 1
+                tried += 1
+                try:
+                    _send(row, lease_ends)
+                except RetryLater as later:  # queued again; handed over for its retry
+                    dispatcher.dispatch_later(QueuedEmail(row.id, row.stream), later.seconds)
+                    return tried
+        finally:
+            claim.put_back_the_rest()
     return tried
 
 
-def _put_back(rows: Sequence[Row[Any]]) -> None:
-    """Rows claimed and not tried: queued again as they were (the claim's attempt not
-    counted), due now."""
-    if rows:
-        db.session.connection().execute(
-            _PUT_BACK, {"put_back": [row.id for row in rows], "put_back_at": utcnow()}
-        )
-        db.session.commit()
-        for row in rows:
+@dataclass
+class _Batch:
+    """Rows a drain claimed together (one lease), and how many of them it has tried."""
+
+    rows: list[Row[Any]]
+    lease: datetime  # the lease_expires_at the claim wrote
+    tried: int = 0
+
+    def put_back_the_rest(self) -> None:
+        """The rows not tried: queued again as they were (the claim's attempt not counted),
+        due now, and handed over again. Only while they are still this claim's (the same
+        lease): a row whose lease ran out may be another worker's by now. Best effort: what
+        is left 'sending' goes back at the end of its lease."""
+        rest = self.rows[self.tried :]
+        if not rest:
+            return
+        try:
+            db.session.rollback()  # whatever the failure left behind
+            db.session.connection().execute(
+                _PUT_BACK,
+                {
+                    "put_back": [row.id for row in rest],
+                    "put_back_lease": self.lease,
+                    "put_back_at": utcnow(),
+                },
+            )
+            db.session.commit()
+        except DBAPIError:
+            log.warning("%d claimed email(s) left for the relay after their lease", len(rest))
+            db.session.rollback()
+            return
+        for row in rest:
             _expire_loaded(row.id)
+        dispatcher.dispatch([QueuedEmail(row.id, row.stream) for row in rest])
 
 
 _PUT_BACK = (
@@ -346,6 +373,7 @@ _PUT_BACK = (
     .where(
         OutboundEmail.id.in_(bindparam("put_back", expanding=True)),
         OutboundEmail.status == EmailStatus.SENDING,
+        OutboundEmail.lease_expires_at == bindparam("put_back_lease"),
     )
     .values(
         status=EmailStatus.QUEUED,

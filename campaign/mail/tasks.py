@@ -3,14 +3,16 @@ confirmation never waits behind a bulk send."""
 
 from __future__ import annotations
 
+import logging
+
 from celery import Task, shared_task
 
-from campaign.mail import outbox
+from campaign.mail import dispatcher, outbox
 from campaign.mail.models import Stream
 
-# Retries due sooner than this wait in the broker; later ones are left to the relay, which
-# hands the row over when it is due (the broker's visibility timeout stays short).
-RETRY_IN_BROKER_SECONDS = 60
+log = logging.getLogger(__name__)
+
+RETRY_IN_BROKER_SECONDS = dispatcher.RETRY_IN_BROKER_SECONDS
 
 
 def _send(task: Task, email_id: int, drain: Stream | None = None) -> str | None:
@@ -21,7 +23,10 @@ def _send(task: Task, email_id: int, drain: Stream | None = None) -> str | None:
             return "queued"  # the relay (beat, or `flask relay-outbox`) hands it over when due
         raise task.retry(countdown=later.seconds) from later
     if drain is not None and not task.request.is_eager:
-        outbox.drain(drain)  # what else is due: sent now, its own tasks find it sent
+        try:
+            outbox.drain(drain)  # what else is due: sent now, its own tasks find it sent
+        except Exception:  # this task's own email is settled; what the drain left, the relay has
+            log.exception("draining the %s queue failed", drain)
     return status.value if status else None
 
 

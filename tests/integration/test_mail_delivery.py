@@ -150,9 +150,11 @@ def test_only_one_relay_runs_at_a_time(app, mailbox):
 
 
 def test_a_drain_sends_what_is_due_and_stops_at_a_temporary_refusal(app, mailbox):
-    """The worker's drain: due rows in the order they fell due, each claimed as deliver claims
-    one; at the server's first 451 it stops and puts back, unsent and uncounted, what it had
-    claimed, and the refused row waits for its retry."""
+    """The worker's drain: due rows of its stream, oldest first, each claimed as deliver
+    claims one. At the server's first 451 it stops: the refused row waits for its retry, and
+    what it had claimed and not tried is put back, its attempt uncounted, and handed over
+    again (in-process here, so sent at once)."""
+    bulk = outbox.queue_email("letter_reminder", "target@example.org", {}, Stream.BULK)
     sent_first = queued_email("first@example.org")
     refused = queued_email("tempfail@example.org")
     later = [queued_email(f"later{n}@example.org") for n in range(5)]
@@ -164,9 +166,34 @@ def test_a_drain_sends_what_is_due_and_stops_at_a_temporary_refusal(app, mailbox
     assert row.due_at > utcnow()  # its retry, in 2 s
     for email in later:
         row = db.session.get(OutboundEmail, email.id)
-        assert (row.status, row.attempts, row.lease_expires_at) == (EmailStatus.QUEUED, 0, None)
-    assert outbox.drain(Stream.TRANSACTIONAL) == 5  # the refused row is not due yet
+        assert (row.status, row.attempts) == (EmailStatus.SENT, 1)
     for n in range(5):
         mailbox.wait_for(f"later{n}@example.org")
     assert len(mailbox.to("first@example.org")) == 1
-    assert outbox.drain(Stream.TRANSACTIONAL) == 0
+    assert all(len(mailbox.to(f"later{n}@example.org")) == 1 for n in range(5))
+    assert outbox.drain(Stream.TRANSACTIONAL) == 0  # the refused row is not due yet
+    assert db.session.get(OutboundEmail, bulk.id).status == EmailStatus.QUEUED  # not its stream
+
+
+def test_a_drain_puts_back_only_rows_still_under_its_own_claim(app, mailbox):
+    """A row whose lease ran out may have been queued again by the relay and claimed by
+    another worker: putting back what a drain did not try leaves that claim alone."""
+    mine, theirs = queued_email("mine@example.org"), queued_email("theirs@example.org")
+    params = {"drain_stream": Stream.TRANSACTIONAL, **outbox._claim_params()}
+    rows = sorted(db.session.connection().execute(outbox._CLAIM_DUE, params).all())
+    db.session.commit()
+    assert [r.id for r in rows] == [mine.id, theirs.id]
+    db.session.execute(  # the other worker's claim: a lease of its own, one more attempt
+        update(OutboundEmail)
+        .where(OutboundEmail.id == theirs.id)
+        .values(lease_expires_at=utcnow() + timedelta(seconds=90), attempts=2)
+    )
+    db.session.commit()
+    outbox._Batch(rows, params["claim_lease_ends"]).put_back_the_rest()
+    db.session.expire_all()
+    assert db.session.get(OutboundEmail, theirs.id).status == EmailStatus.SENDING
+    assert db.session.get(OutboundEmail, theirs.id).attempts == 2
+    row = db.session.get(OutboundEmail, mine.id)  # put back, handed over, sent (in-process)
+    assert (row.status, row.attempts) == (EmailStatus.SENT, 1)
+    mailbox.wait_for("mine@example.org")
+    assert mailbox.to("theirs@example.org") == []
