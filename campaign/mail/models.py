@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.core.db import Model, UTCDateTime, enum_column, utcnow
@@ -29,7 +29,18 @@ class EmailStatus(enum.StrEnum):
 
 class OutboundEmail(Model):
     __tablename__ = "outbound_emails"
-    __table_args__ = (Index("ix_outbound_emails_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbound_emails_status_due", "status", "due_at"),
+        # A drain's claim (outbox.drain) reads one stream's queued rows in the order they
+        # fall due, never stepping over the other stream's backlog.
+        Index(
+            "ix_outbound_emails_queued_stream_due",
+            "stream",
+            "due_at",
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template: Mapped[str] = mapped_column(String(60))

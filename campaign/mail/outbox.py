@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     update,
@@ -262,7 +263,9 @@ _CLAIM_DUE = (
         OutboundEmail.id.in_(
             select(OutboundEmail.id)
             .where(
-                OutboundEmail.status == EmailStatus.QUEUED,
+                # Written out, so that the partial index of queued rows serves even a
+                # prepared statement's generic plan.
+                OutboundEmail.status == literal_column(f"'{EmailStatus.QUEUED.value}'"),
                 OutboundEmail.stream == bindparam("drain_stream", type_=OutboundEmail.stream.type),
                 OutboundEmail.due_at <= bindparam("claim_now"),
             )
