@@ -109,14 +109,14 @@ class Skeleton:
         return rendering.dkim_signed(data, self.sender)
 
 
-_SKELETONS: OrderedDict[tuple[str, str, str | None], Skeleton] = OrderedDict()
+_SKELETONS: OrderedDict[tuple[str, str], Skeleton] = OrderedDict()  # (subject, sender)
 _MAX_SKELETONS = 64  # a surge is one campaign's confirmations: one subject
 _SKELETONS_LOCK = threading.Lock()
 
 
 def _skeleton(subject: str, sender: str) -> Skeleton:
     """The transactional skeleton of subject, from the last _MAX_SKELETONS made."""
-    key = (subject, sender, None)
+    key = (subject, sender)
     with _SKELETONS_LOCK:
         skeleton = _SKELETONS.get(key)
         if skeleton is not None:
