@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from campaign import config, create_app
 from campaign.accounts import services as account_services
+from campaign.core import db as core_db
 from campaign.extensions import db
 from campaign.mail import dispatcher
 from tests.support import services
@@ -183,9 +185,20 @@ def rolled_back(app: Flask) -> Iterator[Flask]:
         )
         app.extensions[ROLLED_BACK] = True
         dispatcher.reset_broker_pause()
+
+        @contextmanager
+        def in_the_tests_transaction() -> Iterator[Connection]:
+            """A statement that would commit as it runs commits a savepoint of the test's
+            transaction instead (the tests marked `commits` use the real one)."""
+            with connection.begin_nested():
+                yield connection
+
+        autocommit_connection = core_db.autocommit_connection
+        core_db.autocommit_connection = in_the_tests_transaction
         try:
             yield app
         finally:
+            core_db.autocommit_connection = autocommit_connection
             db.session.remove()
             db.session = shared
             outer.rollback()

@@ -103,14 +103,15 @@ def sign_petition(
     if held:
         # Nobody is emailed because of a held signature, not even about a repeat.
         db.session.connection().execute(*_insert_signature(values))
-    else:
-        # The signature and its confirmation email, in one statement where it can be.
-        insert, values = _insert_signature(values)
-        template, recipient, context = _confirmation(campaign, request, token)
-        new_id, _ = outbox.queue_email_with(insert, values, template, recipient, context)
-        if new_id is None:
-            _queue_duplicate_notice(campaign, request, normalized)
-    db.session.commit()
+        db.session.commit()
+        return
+    # The signature and its confirmation email: one statement, committed as it runs.
+    insert, values = _insert_signature(values)
+    template, recipient, context = _confirmation(campaign, request, token)
+    new_id, _ = outbox.commit_with_email(insert, values, template, recipient, context)
+    if new_id is None:
+        _queue_duplicate_notice(campaign, request, normalized)
+        db.session.commit()
 
 
 def _confirmation(
@@ -320,7 +321,7 @@ def _insert_signature_for(dialect: str, columns: tuple[str, ...]) -> Insert:
 
 def _column_defaults(given: tuple[str, ...]) -> dict[str, object]:
     """The Python-side defaults of the columns not given. SQLAlchemy applies none inside a
-    CTE (outbox.queue_email_with), so the statement says them itself."""
+    CTE (outbox.commit_with_email), so the statement says them itself."""
     defaults: dict[str, object] = {}
     for column in Signature.__table__.c:
         if column.default is None or column.name in given:

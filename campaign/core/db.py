@@ -1,14 +1,17 @@
 """Database helpers every feature shares: UTC timestamps, enum columns, a free slug, a row
-locked for a decision, and telling a lost connection from a refused statement."""
+locked for a decision, a connection whose statements commit as they run, and telling a
+lost connection from a refused statement."""
 
 from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Boolean, ColumnElement, DateTime, Enum, select
+from sqlalchemy import Boolean, ColumnElement, Connection, DateTime, Enum, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -84,6 +87,18 @@ def locked(model: type[Row], row_id: int) -> Row | None:
         .execution_options(populate_existing=True)
     )
     return db.session.scalar(statement)
+
+
+@contextmanager
+def autocommit_connection() -> Iterator[Connection]:
+    """A pooled connection, apart from the request's session, on which each statement
+    commits as it runs: no BEGIN and no COMMIT, one round trip, for a write that is one
+    statement (a signature with its email). PostgreSQL only: on SQLite a write of two
+    statements would commit one at a time. (The tests that roll back run it in their
+    own transaction instead; see tests/conftest.py.)"""
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 class list_has(FunctionElement[bool]):

@@ -60,6 +60,11 @@ def after_commit(session: Session, email: QueuedEmail) -> None:
     session.info.setdefault(_PENDING, []).append((email, written_in))
 
 
+def pending(session: Session) -> bool:
+    """Whether rows wait for this session's commit."""
+    return bool(session.info.get(_PENDING))
+
+
 def discard_pending(session: Session) -> list[QueuedEmail]:
     """Forget the rows waiting for this session's commit (the relay still has them)."""
     session.info.pop(_COMMITTED, None)

@@ -123,6 +123,41 @@ def queue_email_with(
     return row.new_id, _queued(row.email_id, stream)
 
 
+def commit_with_email(
+    change: Insert,
+    values: dict[str, Any],
+    template: str,
+    recipient: str,
+    context: dict[str, Any],
+    stream: Stream = Stream.TRANSACTIONAL,
+) -> tuple[int | None, QueuedEmail | None]:
+    """queue_email_with, committed at once and handed over: the hot path of signing. On
+    PostgreSQL the one statement runs apart from the caller's session, on a connection
+    where it commits as it runs (one round trip, no BEGIN or COMMIT), and the email is
+    handed to the workers as soon as it returns. Elsewhere it is queue_email_with and the
+    session's commit. The caller's session is to hold nothing of its own to commit: on
+    PostgreSQL its transaction (what it read) is ended first and its connection given back,
+    and nothing of it is committed, so a connection lost here may still be retried (see
+    web.app.Chorus)."""
+    if db.engine.dialect.name != "postgresql":
+        queued = queue_email_with(change, values, template, recipient, context, stream)
+        db.session.commit()
+        return queued
+    session = db.session()
+    if session.new or session.dirty or session.deleted or dispatcher.pending(session):
+        raise RuntimeError("commit_with_email: the session holds writes of its own")
+    if session.in_transaction():
+        session.rollback()
+    email_values = _email_values(template, recipient, context, stream)
+    with database.autocommit_connection() as connection:
+        row = connection.execute(_with_email(change), {**values, **email_values}).one()
+    if row.new_id is None:
+        return None, None
+    email = QueuedEmail(row.email_id, stream)
+    dispatcher.dispatch([email])
+    return row.new_id, email
+
+
 @cache
 def _with_email(change: Insert) -> Select[tuple[int | None, int | None]]:
     """WITH new AS (change), email AS (INSERT INTO outbound_emails SELECT ... FROM new

@@ -9,7 +9,7 @@ import time
 
 from flask import Flask, g, has_request_context, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,17 @@ RETRY_PAUSE_SECONDS = 0.5
 def _note_commit(session: Session) -> None:
     """Remember that this request wrote something for good (see Chorus.dispatch_request)."""
     if has_request_context():
+        g.committed = True
+
+
+@event.listens_for(Engine, "after_execute")
+def _note_autocommit(connection: Connection, *args: object) -> None:
+    """A statement that ran on a connection where it commits as it runs (a signature, see
+    core.db.autocommit_connection) wrote for good too."""
+    if (
+        connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        and has_request_context()
+    ):
         g.committed = True
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import create_engine, func, select, update
 
 from campaign.campaigns.models import CampaignStatus, Signature
 from campaign.core.db import utcnow
@@ -281,3 +282,32 @@ def test_the_count_is_fresh_within_seconds_with_the_default_settings(app, client
     while "<strong>1</strong> signed" not in client.get(url).get_data(as_text=True):
         assert time.monotonic() < deadline, "the count never caught up"
         time.sleep(0.25)
+
+
+@pytest.mark.commits  # the statement commits on a connection of its own, as in production
+def test_a_signature_commits_as_it_runs_and_its_connection_goes_back_as_it_was(
+    app, client, mailbox
+):
+    """A signature and its email are one statement on a pooled connection where it commits
+    as it runs: another connection sees both at once, the confirmation goes out, and the
+    pool's connections are ordinary again afterwards (a transaction until commit)."""
+    campaign = CampaignFactory()
+    assert sign(client, campaign, email="own@example.org").status_code == 303
+    outside = create_engine(db.engine.url.render_as_string(hide_password=False))
+    try:
+        with outside.connect() as other:
+            for table in (Signature.__table__, OutboundEmail.__table__):
+                assert other.execute(select(func.count()).select_from(table)).scalar() == 1
+    finally:
+        outside.dispose()
+    mailbox.wait_for("own@example.org")
+    idle = db.engine.pool.checkedin()
+    assert idle >= 1
+    connections = [db.engine.connect() for _ in range(idle)]  # every idle one, at once
+    try:
+        for connection in connections:
+            assert connection.connection.driver_connection.autocommit is False
+            assert connection.get_isolation_level() == "READ COMMITTED"
+    finally:
+        for connection in connections:
+            connection.close()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 import redis
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from campaign.campaigns.models import Signature
 from campaign.campaigns.signing import SignatureRequest, sign_petition
@@ -101,24 +103,38 @@ def test_a_signature_made_while_redis_is_down_is_sent_when_it_is_back(
         wait_for_status(email_id, EmailStatus.SENT)
 
 
-def test_a_signature_whose_transaction_rolls_back_sends_nothing(worker_app, mailbox):
+def test_a_signature_whose_email_row_is_refused_is_not_kept_and_sends_nothing(worker_app, mailbox):
+    """A signature and its email are one statement: when the database refuses the email
+    row, the signature is not kept either, and nothing reaches the worker."""
     campaign = CampaignFactory()
-
-    def fail_commit(session):
-        raise RuntimeError("the database refused the commit")
-
-    event.listen(db.session(), "before_commit", fail_commit)
+    name = f"refuse_email_{os.getpid()}"  # this run's own: the database is shared
+    db.session.execute(
+        text(
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.recipient = 'refused@example.org' THEN "
+            "RAISE EXCEPTION 'no email rows today'; END IF; RETURN NEW; END $$"
+        )
+    )
+    db.session.execute(
+        text(
+            f"CREATE TRIGGER {name} BEFORE INSERT ON outbound_emails "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+        )
+    )
+    db.session.commit()
     try:
-        with pytest.raises(RuntimeError):
-            sign_petition(campaign, SignatureRequest("Ann", "rolled@example.org", "20005"))
+        with pytest.raises(DBAPIError, match="no email rows today"):
+            sign_petition(campaign, SignatureRequest("Ann", "refused@example.org", "20005"))
     finally:
-        event.remove(db.session(), "before_commit", fail_commit)
-    db.session.rollback()
+        db.session.rollback()
+        db.session.execute(text(f"DROP TRIGGER {name} ON outbound_emails"))
+        db.session.execute(text(f"DROP FUNCTION {name}()"))
+        db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
     assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
     assert outbox.relay(grace_seconds=0) == 0
     wait_until_worker_idle(services.REDIS_URL)
-    assert mailbox.to("rolled@example.org") == []
+    assert mailbox.to("refused@example.org") == []
 
 
 def test_the_worker_retries_a_temporary_refusal_with_backoff(worker_app, mailbox):
@@ -162,16 +178,32 @@ def test_a_committed_row_is_handed_over_as_the_message_apply_async_sends(
         task = app.extensions["celery"].tasks[dispatcher.task_for(email.stream).name]
         task.apply_async(args=[email.id], argsrepr=str(email.id), kwargsrepr="{}")
         assert dispatcher.dispatch([email]) == 1
-    assert broker.llen(task.queue) == 2
-    celerys, ours = (json.loads(broker.rpop(task.queue)) for _ in range(2))  # oldest first
+        another = queued_email("parity2@example.org")
+        assert dispatcher.dispatch([another]) == 1
+    assert broker.llen(task.queue) == 3
+    celerys, ours, next_one = (json.loads(broker.rpop(task.queue)) for _ in range(3))
     assert ours["body"] == celerys["body"]  # the arguments
     assert ours["headers"]["id"] != celerys["headers"]["id"]
+    # Each message has its own id (the task's, its root's, the reply's) and delivery tag.
+    for message, row in ((ours, email), (next_one, another)):
+        headers, properties = message["headers"], message["properties"]
+        assert headers["id"] == headers["root_id"] == properties["correlation_id"]
+        assert headers["argsrepr"] == str(row.id)
+    assert next_one["headers"]["id"] != ours["headers"]["id"]
+    assert next_one["properties"]["delivery_tag"] != ours["properties"]["delivery_tag"]
+    assert next_one["body"] != ours["body"]
     assert ours["headers"]["task"] == task.name == "campaign.mail.tasks.send_transactional"
     assert without_ids(ours["headers"]) == without_ids(celerys["headers"])
     # apply_async also copies argsrepr and kwargsrepr into the properties; nothing reads them
     del celerys["properties"]["argsrepr"], celerys["properties"]["kwargsrepr"]
     assert without_ids(ours["properties"]) == without_ids(celerys["properties"])
+    others = ("body", "headers", "properties")
+    assert without(others, ours) == without(others, celerys)  # content type and encoding
     assert ours["properties"]["delivery_info"]["routing_key"] == "mail.transactional"
+
+
+def without(keys: tuple[str, ...], part: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in part.items() if k not in keys}
 
 
 def without_ids(part: dict[str, object]) -> dict[str, object]:
