@@ -28,6 +28,7 @@ from celery import Celery, Task
 from celery.utils import uuid
 from flask import current_app
 from kombu.serialization import dumps
+from kombu.utils import json
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -162,41 +163,82 @@ def put_on_queue(celery: Celery, task: Task, email_id: int) -> None:
     """The message apply_async would send for task(email_id), put on the queue the app's
     router gives the task, through the process's broker channel (one LPUSH)."""
     broker = _broker(celery)
+    envelope = broker.envelope_of(celery, task)
+    body = dumps(([email_id], {}, _NO_WORKFLOW), serializer=task.serializer)[2]
+    encoded, _ = broker.channel.encode_body(body, broker.channel.body_encoding)
+    message = (
+        envelope.text.replace(_TASK_ID, uuid())
+        .replace(_ARGSREPR, str(email_id))
+        .replace(_BODY, json.dumps(encoded)[1:-1])  # as a JSON string's contents
+        .replace(_DELIVERY_TAG, uuid())
+    )
+    with broker.channel.conn_or_acquire() as client:
+        client.execute_command("LPUSH", envelope.queue, message)
+
+
+# What apply_async sends as the third part of a task's arguments when the task is not part
+# of a chain, chord or group.
+_NO_WORKFLOW = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
+# Stand-ins for each message's own values in a task's serialized envelope. They are JSON
+# string contents as they are (no character JSON would escape), and nothing else in the
+# envelope (names, the host name, the serializer's name) can hold them.
+_TASK_ID = "chorus.task-id.3a7f0c"
+_ARGSREPR = "chorus.argsrepr.3a7f0c"
+_BODY = "chorus.body.3a7f0c"
+_DELIVERY_TAG = "chorus.delivery-tag.3a7f0c"
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    """A task's message as it goes on its queue, serialized once, with stand-ins for what
+    differs between messages; the rest is what Celery and kombu put there for the task."""
+
+    queue: str
+    text: str
+
+
+def _envelope(celery: Celery, task: Task, channel: Any, queue: str) -> _Envelope:
     message = celery.amqp.as_task_v2(
-        uuid(),
+        _TASK_ID,
         task.name,
-        args=[email_id],
-        argsrepr=str(email_id),
+        args=[0],
+        argsrepr=_ARGSREPR,
         kwargsrepr="{}",
         ignore_result=task.ignore_result,
         time_limit=task.time_limit,
         soft_time_limit=task.soft_time_limit,
     )
-    content_type, encoding, body = dumps(message.body, serializer=task.serializer)
+    if message.body != ([0], {}, _NO_WORKFLOW):
+        raise RuntimeError("Celery's task message has changed: check dispatcher.put_on_queue")
+    content_type, encoding, _ = dumps(message.body, serializer=task.serializer)
     properties: dict[str, Any] = {**message.properties, "delivery_mode": 2}  # persistent
-    channel = broker.channel
-    channel.basic_publish(
-        channel.prepare_message(body, 0, content_type, encoding, message.headers, properties),
-        exchange="",  # the default exchange: the routing key names the queue
-        routing_key=broker.queue_of(celery, task),
+    envelope = channel.prepare_message(
+        _BODY, 0, content_type, encoding, message.headers, properties
     )
+    # What the channel's basic_publish adds, for the default exchange ("": the routing key
+    # names the queue), the body being encoded per message with the channel's encoding.
+    # (Priority 0 is the queue itself; no queue here has an expiry to renew.)
+    envelope["properties"].update(body_encoding=channel.body_encoding, delivery_tag=_DELIVERY_TAG)
+    envelope["properties"]["delivery_info"].update(exchange="", routing_key=queue)
+    return _Envelope(queue, json.dumps(envelope))
 
 
 @dataclass
 class _Broker:
-    """A process's broker channel for one Celery app, and the queue of each task."""
+    """A process's broker channel for one Celery app, and each task's envelope."""
 
     pid: int
     channel: Any
-    queues: dict[str, str]  # (no reference to the app: it is the weak key of _brokers)
+    envelopes: dict[str, _Envelope]  # (no reference to the app: it is the weak key of _brokers)
 
-    def queue_of(self, celery: Celery, task: Task) -> str:
-        queue = self.queues.get(task.name)
-        if queue is None:
+    def envelope_of(self, celery: Celery, task: Task) -> _Envelope:
+        envelope = self.envelopes.get(task.name)
+        if envelope is None:
             options = {"queue": task.queue} if task.queue else {}
             route = celery.amqp.router.route(options, task.name, task_type=task)
-            queue = self.queues[task.name] = route["queue"].name
-        return queue
+            envelope = _envelope(celery, task, self.channel, route["queue"].name)
+            self.envelopes[task.name] = envelope
+        return envelope
 
 
 _brokers: weakref.WeakKeyDictionary[Celery, _Broker] = weakref.WeakKeyDictionary()
