@@ -1,5 +1,5 @@
 """The Flask application class: Flask, with one more try for a view whose database
-connection failed."""
+connection failed, and session cookies signed by one serializer per key."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import logging
 import time
 
 from flask import Flask, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -40,6 +42,25 @@ def _note_autocommit(connection: Connection, *args: object) -> None:
         g.committed = True
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its serializer made once per secret key instead of
+    twice per request (building one serializes a test value, and it showed in the CPU of
+    every page and signature). A serializer holds only its keys and settings."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[object, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(key)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is None:
+                return None
+            self._serializers = {key: serializer}  # only the current keys are kept
+        return serializer
+
+
 class Chorus(Flask):
     """When the database connection itself fails during a view (a restart, a failover)
     before the view committed anything, the view runs once more on a fresh connection, so
@@ -47,6 +68,8 @@ class Chorus(Flask):
     behind; where its commit landed without an answer, what the view writes answers a
     repeat (signing's unique index, the row locks of decisions). A view that had already
     committed is not run again. What fails is answered with the 503 page (see errors)."""
+
+    session_interface = SessionCookies()
 
     def dispatch_request(self) -> ResponseReturnValue:
         try:
