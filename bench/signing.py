@@ -132,8 +132,9 @@ def checkpoint(database_url: str) -> None:
         conn.execute("CHECKPOINT")
 
 
-def cpu_seconds(master: int) -> float:
-    """utime + stime of a gunicorn master and its workers, from /proc (seconds)."""
+def cpu_seconds(master: int) -> tuple[float, float]:
+    """utime + stime, and stime alone, of a gunicorn master and its workers, from /proc
+    (seconds)."""
     pids = [master]
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -142,33 +143,39 @@ def cpu_seconds(master: int) -> float:
             continue
         if int(fields[1]) == master:  # the parent's pid
             pids.append(int(stat.parent.name))
-    total = 0
+    total = kernel = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
-    return total / os.sysconf("SC_CLK_TCK")
+        kernel += int(fields[12])
+    tick = os.sysconf("SC_CLK_TCK")
+    return total / tick, kernel / tick
 
 
 @dataclass
 class Round:
     result: loadgen.Result
     cpu_ms: float  # the web processes' CPU per request
+    kernel_ms: float  # the part of it spent in the kernel (system calls: sockets)
 
     def line(self) -> str:
         return (
             f"{self.result.rate:7,.0f} req/s  p50 {self.result.percentile(0.5):5.1f} ms  "
-            f"p99 {self.result.percentile(0.99):6.1f} ms  CPU {self.cpu_ms:5.2f} ms/req"
+            f"p99 {self.result.percentile(0.99):6.1f} ms  CPU {self.cpu_ms:5.2f} ms/req "
+            f"({self.kernel_ms:.2f} in the kernel)"
         )
 
 
 def measured(port: int, master: int, make_request, total: int, first: int = 0) -> Round:  # type: ignore[no-untyped-def]
-    before = cpu_seconds(master)
+    before, kernel_before = cpu_seconds(master)
     result = loadgen.run("127.0.0.1", port, lambda n: make_request(first + n), total, CONCURRENCY)
-    used = cpu_seconds(master) - before
-    return Round(result, used * 1000 / max(1, len(result.latencies)))
+    after, kernel_after = cpu_seconds(master)
+    served = max(1, len(result.latencies))
+    kernel = kernel_after - kernel_before
+    return Round(result, (after - before) * 1000 / served, kernel * 1000 / served)
 
 
 def side_by_side(  # type: ignore[no-untyped-def]
@@ -193,14 +200,16 @@ def side_by_side(  # type: ignore[no-untyped-def]
 
 def merged(slices: list[Round]) -> Round:
     result = loadgen.Result()
-    cpu = 0.0
+    cpu = kernel = 0.0
     for part in slices:
         result.statuses.update(part.result.statuses)
         result.latencies.extend(part.result.latencies)
         result.elapsed += part.result.elapsed
         result.errors += part.result.errors
         cpu += part.cpu_ms * len(part.result.latencies)
-    return Round(result, cpu / max(1, len(result.latencies)))
+        kernel += part.kernel_ms * len(part.result.latencies)
+    served = max(1, len(result.latencies))
+    return Round(result, cpu / served, kernel / served)
 
 
 def compare(name: str, chorus: Round, floor: Round) -> tuple[float, float]:
