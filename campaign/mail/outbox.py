@@ -143,11 +143,12 @@ def commit_with_email(
         queued = queue_email_with(change, values, template, recipient, context, stream)
         db.session.commit()
         return queued
-    session = db.session()
-    if session.new or session.dirty or session.deleted or dispatcher.pending(session):
-        raise RuntimeError("commit_with_email: the session holds writes of its own")
-    if session.in_transaction():
-        session.rollback()
+    if db.session.registry.has():  # (a request that has read nothing has no session yet)
+        session = db.session()
+        if session.new or session.dirty or session.deleted or dispatcher.pending(session):
+            raise RuntimeError("commit_with_email: the session holds writes of its own")
+        if session.in_transaction():
+            session.rollback()
     email_values = _email_values(template, recipient, context, stream)
     with database.autocommit_connection() as connection:
         row = connection.execute(_with_email(change), {**values, **email_values}).one()
