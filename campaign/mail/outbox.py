@@ -88,39 +88,9 @@ def queue_email(
         .execute(_INSERT_EMAIL, _email_values(template, recipient, context, stream))
         .scalar_one()
     )
-    return _queued(email_id, stream)
-
-
-def _queued(email_id: int, stream: Stream) -> QueuedEmail:
     email = QueuedEmail(email_id, stream)
     dispatcher.after_commit(db.session(), email)
     return email
-
-
-def queue_email_with(
-    change: Insert,
-    values: dict[str, Any],
-    template: str,
-    recipient: str,
-    context: dict[str, Any],
-    stream: Stream = Stream.TRANSACTIONAL,
-) -> tuple[int | None, QueuedEmail | None]:
-    """Run change (an INSERT ... RETURNING id that may insert nothing) with values and,
-    only when it inserted its row, write an email row, in the caller's transaction. On
-    PostgreSQL both are one statement (a writable CTE), one round trip for the hot path
-    of signing; elsewhere two. Returns the new row's id and the queued email, or
-    (None, None). The values' names must not start with "email_"."""
-    connection = db.session.connection()
-    email_values = _email_values(template, recipient, context, stream)
-    if connection.dialect.name != "postgresql":
-        new_id = connection.execute(change, values).scalar()
-        if new_id is None:
-            return None, None
-        return new_id, queue_email(template, recipient, context, stream)
-    row = connection.execute(_with_email(change), {**values, **email_values}).one()
-    if row.new_id is None:
-        return None, None
-    return row.new_id, _queued(row.email_id, stream)
 
 
 def commit_with_email(
@@ -131,18 +101,23 @@ def commit_with_email(
     context: dict[str, Any],
     stream: Stream = Stream.TRANSACTIONAL,
 ) -> tuple[int | None, QueuedEmail | None]:
-    """queue_email_with, committed at once and handed over: the hot path of signing. On
-    PostgreSQL the one statement runs apart from the caller's session, on a connection
-    where it commits as it runs (one round trip, no BEGIN or COMMIT), and the email is
-    handed to the workers as soon as it returns. Elsewhere it is queue_email_with and the
-    session's commit. The caller's session is to hold nothing of its own to commit: on
-    PostgreSQL its transaction (what it read) is ended first and its connection given back,
-    and nothing of it is committed, so a connection lost here may still be retried (see
-    web.app.Chorus)."""
+    """Run change (an INSERT ... RETURNING id that may insert nothing) with values and,
+    only when it inserted its row, write an email row; both are committed and the email
+    handed over: the hot path of signing. Returns the new row's id and the queued email,
+    or (None, None). The values' names must not start with "email_".
+
+    On PostgreSQL both are one statement (a writable CTE), run apart from the caller's
+    session on a connection where it commits as it runs (one round trip, no BEGIN or
+    COMMIT), and the email is handed to the workers as soon as it returns. Elsewhere
+    (SQLite) they are two statements in the session, and its commit. The caller's session
+    is to hold nothing of its own to commit: on PostgreSQL its transaction (what it read)
+    is ended first and its connection given back, and nothing of it is committed, so a
+    connection lost here may still be retried (see web.app.Chorus)."""
     if db.engine.dialect.name != "postgresql":
-        queued = queue_email_with(change, values, template, recipient, context, stream)
+        new_id = db.session.connection().execute(change, values).scalar()
+        email = None if new_id is None else queue_email(template, recipient, context, stream)
         db.session.commit()
-        return queued
+        return new_id, email
     if db.session.registry.has():  # (a request that has read nothing has no session yet)
         session = db.session()
         if session.new or session.dirty or session.deleted or dispatcher.pending(session):
