@@ -77,6 +77,13 @@ def database() -> str:
     return url
 
 
+def dispose_engines() -> None:
+    """Close every pooled connection of the app's engines (the main one and the autocommit
+    one of signing), so no test leaves connections open behind it."""
+    for engine in core_db.engines():
+        engine.dispose()
+
+
 def migrate(url: str) -> None:
     """Bring the database at url up to date through the real migrations."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -84,7 +91,7 @@ def migrate(url: str) -> None:
         from flask_migrate import upgrade
 
         upgrade()
-        db.engine.dispose()
+        dispose_engines()
 
 
 def end_the_tests_transaction(app: Flask) -> None:
@@ -164,7 +171,7 @@ def in_context(app: Flask) -> Iterator[Flask]:
         db.session.remove()
         empty_tables()
         db.session.remove()
-        db.engine.dispose()
+        dispose_engines()
 
 
 def rolled_back(app: Flask) -> Iterator[Flask]:
@@ -203,7 +210,7 @@ def rolled_back(app: Flask) -> Iterator[Flask]:
             db.session = shared
             outer.rollback()
             connection.close()
-            db.engine.dispose()
+            dispose_engines()
 
 
 @pytest.fixture
