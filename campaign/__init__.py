@@ -79,10 +79,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
-    from campaign.core.db import add_autocommit_engine
     from campaign.mail import dispatcher
-
-    add_autocommit_engine(app)
 
     dispatcher.install()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

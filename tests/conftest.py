@@ -77,13 +77,6 @@ def database() -> str:
     return url
 
 
-def dispose_engines() -> None:
-    """Close every pooled connection of the app's engines (the main one and the autocommit
-    one of signing), so no test leaves connections open behind it."""
-    for engine in core_db.engines():
-        engine.dispose()
-
-
 def migrate(url: str) -> None:
     """Bring the database at url up to date through the real migrations."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -91,7 +84,7 @@ def migrate(url: str) -> None:
         from flask_migrate import upgrade
 
         upgrade()
-        dispose_engines()
+        db.engine.dispose()
 
 
 def end_the_tests_transaction(app: Flask) -> None:
@@ -171,7 +164,7 @@ def in_context(app: Flask) -> Iterator[Flask]:
         db.session.remove()
         empty_tables()
         db.session.remove()
-        dispose_engines()
+        db.engine.dispose()
 
 
 def rolled_back(app: Flask) -> Iterator[Flask]:
@@ -210,7 +203,7 @@ def rolled_back(app: Flask) -> Iterator[Flask]:
             db.session = shared
             outer.rollback()
             connection.close()
-            dispose_engines()
+            db.engine.dispose()
 
 
 @pytest.fixture

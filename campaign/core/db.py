@@ -11,17 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask, current_app
-from sqlalchemy import (
-    Boolean,
-    ColumnElement,
-    Connection,
-    DateTime,
-    Engine,
-    Enum,
-    create_engine,
-    select,
-)
+from sqlalchemy import Boolean, ColumnElement, Connection, DateTime, Enum, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -106,34 +96,9 @@ def autocommit_connection() -> Iterator[Connection]:
     statement (a signature with its email). PostgreSQL only: on SQLite a write of two
     statements would commit one at a time. (The tests that roll back run it in their
     own transaction instead; see tests/conftest.py.)"""
-    with current_app.extensions[_AUTOCOMMIT_ENGINE].connect() as connection:
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
-
-
-_AUTOCOMMIT_ENGINE = "chorus.autocommit_engine"
-# An execution option of every connection of that engine (see web.app._note_autocommit).
-COMMITS_AS_IT_RUNS = "commits_as_it_runs"
-
-
-def add_autocommit_engine(app: Flask) -> None:
-    """On PostgreSQL, the engine of autocommit_connection: the app's database with the
-    app's engine options, a pool of its own whose connections are in autocommit from the
-    start. (Switching one of the main pool's in and out for each signature cost about
-    50 µs of CPU.) It connects when first used."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        app.extensions[_AUTOCOMMIT_ENGINE] = create_engine(
-            url,
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            isolation_level="AUTOCOMMIT",
-            execution_options={COMMITS_AS_IT_RUNS: True},
-        )
-
-
-def engines() -> list[Engine]:
-    """Every engine of the current app: the session's (one per bind) and the autocommit one."""
-    extra = current_app.extensions.get(_AUTOCOMMIT_ENGINE)
-    return [*db.engines.values(), *([extra] if extra is not None else [])]
 
 
 class list_has(FunctionElement[bool]):

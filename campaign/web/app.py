@@ -36,7 +36,7 @@ def _note_autocommit(connection: Connection, *args: object) -> None:
     """A statement that ran on a connection where it commits as it runs (a signature, see
     core.db.autocommit_connection) wrote for good too."""
     if (
-        connection.get_execution_options().get(database.COMMITS_AS_IT_RUNS)
+        connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
         and has_request_context()
     ):
         g.committed = True

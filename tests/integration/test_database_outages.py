@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from campaign.campaigns.models import Signature
-from campaign.core.db import engines
 from campaign.extensions import db
 from campaign.mail.models import OutboundEmail
 from tests.conftest import make_app
@@ -18,10 +17,10 @@ from tests.support.web import sign
 def cut_once(part: str) -> list[int]:
     """Terminate the server process of the connection about to run the first statement
     that holds part, as a PostgreSQL restart does. Returns the list of pids of the
-    connections that ran such a statement (the cut one first). Every engine of the app is
-    watched: a signature runs on the autocommit one (see core.db)."""
+    connections that ran such a statement (the cut one first)."""
     ran: list[int] = []
 
+    @event.listens_for(db.engine, "before_cursor_execute")
     def terminate(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         if part.upper() not in statement.upper():
             return
@@ -32,8 +31,6 @@ def cut_once(part: str) -> list[int]:
                 other.commit()
         ran.append(pid)
 
-    for engine in engines():
-        event.listen(engine, "before_cursor_execute", terminate)
     return ran
 
 

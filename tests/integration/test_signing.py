@@ -290,7 +290,7 @@ def test_a_signature_commits_as_it_runs_and_its_connection_goes_back_as_it_was(
 ):
     """A signature and its email are one statement on a pooled connection where it commits
     as it runs: another connection sees both at once, the confirmation goes out, and the
-    main pool's connections are never in autocommit (a transaction until commit)."""
+    pool's connections are ordinary again afterwards (a transaction until commit)."""
     campaign = CampaignFactory()
     assert sign(client, campaign, email="own@example.org").status_code == 303
     outside = create_engine(db.engine.url.render_as_string(hide_password=False))
