@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # A scratch database for `flask db check` (models and migrations agree).
 SCHEMA_DB := $(CURDIR)/instance/schema-check.db
 
-.PHONY: run test check bench bench-appeals bench-faults
+.PHONY: run test check bench bench-layers bench-appeals bench-faults
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ check: $(STAMP)
 ## Load benchmark against PostgreSQL, Redis, gunicorn and a worker (see the README).
 bench: $(STAMP)
 	$(BIN)/python bench/signing.py
+
+## What the libraries under signing cost by themselves, beside Chorus (see bench/layers.py).
+bench-layers: $(STAMP)
+	$(BIN)/python bench/layers.py
 
 ## An appeal to 100,000 contacts beside plain smtplib to the same sink (see bench/appeals.py).
 bench-appeals: $(STAMP)

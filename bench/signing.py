@@ -96,6 +96,17 @@ def flask(env: dict[str, str], *args: str) -> None:
     )
 
 
+def seed(env: dict[str, str]) -> None:
+    """Chorus's tables and demo data in env's database, and the floor's table."""
+    flask(env, "db", "upgrade")
+    flask(env, "seed-demo")
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE floor_signatures (id bigserial PRIMARY KEY, full_name text, "
+            "email text, postal_code text, created_at timestamptz DEFAULT now())"
+        )
+
+
 def session_for(port: int) -> tuple[str, str]:
     """A browser's first visit: the session cookie and the form's CSRF token."""
     with socket.create_connection(("127.0.0.1", port)) as s:
@@ -250,13 +261,7 @@ def main() -> None:
         # The load comes from this machine: its signatures are not held.
         "SIGN_LIMIT_ALLOW": "127.0.0.0/8",
     }
-    flask(env, "db", "upgrade")
-    flask(env, "seed-demo")
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(
-            "CREATE TABLE floor_signatures (id bigserial PRIMARY KEY, full_name text, "
-            "email text, postal_code text, created_at timestamptz DEFAULT now())"
-        )
+    seed(env)
     procs = [
         subprocess.Popen(
             [
