@@ -10,6 +10,10 @@ own utime + stime) for
   task-sized message LPUSHed to Redis through redis-py;
 - Chorus's own signing request (wsgi app, the bench's database, a real Redis).
 
+Then the same for a first visit to the campaign page (no cookie, as the bench's readers):
+the floor's fixed page (Chorus's own, saved), that page with a new Flask-WTF token in it
+(which makes a session cookie), and Chorus's page.
+
 Rounds alternate between them, so that a machine that speeds up or slows down weighs on all
 alike; each figure is the median of the rounds. Not a test: it measures, it asserts nothing.
 
@@ -48,6 +52,7 @@ ROUNDS = int(os.environ.get("BENCH_LAYER_ROUNDS", "7"))
 REQUESTS = int(os.environ.get("BENCH_LAYER_REQUESTS", "1000"))  # per round and variant
 SLUG = signing.SLUG
 MESSAGE = "x" * 1600  # about the size of a task message
+TOKEN = "bench.csrf-token"  # where the page's CSRF token goes
 
 
 class SignForm(FlaskForm):
@@ -65,8 +70,9 @@ class SignForm(FlaskForm):
     show_publicly = BooleanField()
 
 
-def library_app(database_url: str, layers: set[str]) -> Flask:
-    """The floor's view with the given layers added (csrf, form, sqlalchemy, redis)."""
+def library_app(database_url: str, layers: set[str], page_html: str = "") -> Flask:
+    """The floor's views with the given layers added (csrf, form, sqlalchemy, redis). The
+    page is page_html, with a new CSRF token (and so a session cookie) given csrf."""
     app = Flask(__name__)
     app.secret_key = "bench-only-secret"
     if "csrf" in layers:
@@ -80,7 +86,7 @@ def library_app(database_url: str, layers: set[str]) -> Flask:
 
     @app.get("/campaigns/<slug>")
     def page(slug: str) -> str:
-        return f'<input name="csrf_token" value="{generate_csrf()}">'
+        return page_html.replace(TOKEN, generate_csrf()) if "csrf" in layers else page_html
 
     @app.post("/campaigns/<slug>/sign")
     def sign(slug: str) -> Any:
@@ -163,11 +169,42 @@ def signer(app: Any, run: str) -> Callable[[int], None]:
     return sign
 
 
-def cpu_per_request(sign: Callable[[int], None], first: int) -> float:
-    started = time.process_time()
-    for n in range(first, first + REQUESTS):
-        sign(n)
-    return (time.process_time() - started) / REQUESTS * 1000
+def reader(app: Any) -> Callable[[int], None]:
+    """A first visit to the campaign page (no cookie), as the bench's readers make."""
+
+    def read(n: int) -> None:
+        status, _, answer = call(app, environ("GET", f"/campaigns/{SLUG}"))
+        if not status.startswith("200"):
+            raise RuntimeError(f"{status}: {answer[:300]!r}")
+
+    return read
+
+
+def medians(requests: dict[str, Callable[[int], None]]) -> dict[str, float]:
+    """CPU ms per request of each, the median of ROUNDS rounds taken in turn."""
+    for make_one in requests.values():
+        for n in range(200):  # warm up: connections, caches, prepared statements
+            make_one(-1 - n)
+    figures: dict[str, list[float]] = {name: [] for name in requests}
+    for round_ in range(ROUNDS):
+        for name, make_one in requests.items():
+            started = time.process_time()
+            for n in range(round_ * REQUESTS, (round_ + 1) * REQUESTS):
+                make_one(n)
+            figures[name].append((time.process_time() - started) / REQUESTS * 1000)
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def report(what: str, figures: dict[str, float]) -> None:
+    """Each figure beside the first (the bare one)."""
+    bare = next(iter(figures.values()))
+    print(
+        f"CPU of {what} in one process, median of {ROUNDS} rounds of {REQUESTS} "
+        "(no gunicorn, no sockets to the client):"
+    )
+    for name, median in figures.items():
+        added = f"  (+{(median - bare) * 1000:.0f} µs)" if median != bare else ""
+        print(f"  {name:<48} {median:6.3f} ms  {median / bare:4.1f}x bare{added}")
 
 
 def main() -> None:
@@ -186,6 +223,9 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from campaign import create_app  # with the bench's settings, as wsgi.py makes it
 
+    chorus = create_app()
+    _, _, chorus_page = call(chorus, environ("GET", f"/campaigns/{SLUG}"))
+    page_html = re.sub(r'(name="csrf_token" value=")[^"]+', rf"\g<1>{TOKEN}", chorus_page.decode())
     run = str(time.time_ns())
     variants = {
         "bare (the floor's view)": set(),
@@ -196,28 +236,23 @@ def main() -> None:
         "all four together": {"csrf", "form", "sqlalchemy", "redis"},
     }
     signers = {
-        name: signer(library_app(database_url, layers), f"{run}-{i}")
+        name: signer(library_app(database_url, layers, page_html), f"{run}-{i}")
         for i, (name, layers) in enumerate(variants.items())
     }
-    signers["Chorus's signing request"] = signer(create_app(), f"{run}-chorus")
+    signers["Chorus's signing request"] = signer(chorus, f"{run}-chorus")
+    readers = {
+        "bare (the floor's: Chorus's page, fixed)": reader(
+            library_app(database_url, set(), page_html)
+        ),
+        "+ a new Flask-WTF token and session cookie": reader(
+            library_app(database_url, {"csrf"}, page_html)
+        ),
+        "Chorus's campaign page": reader(chorus),
+    }
     gc.freeze()
-    for sign in signers.values():
-        for n in range(200):  # warm up: connections, caches, prepared statements
-            sign(-1 - n)
-    figures: dict[str, list[float]] = {name: [] for name in signers}
-    for round_ in range(ROUNDS):
-        for name, sign in signers.items():
-            figures[name].append(cpu_per_request(sign, round_ * REQUESTS))
+    report("one signing POST", medians(signers))
+    report("a first visit to the campaign page", medians(readers))
     redis.Redis.from_url(REDIS_URL).flushdb()
-    bare = statistics.median(figures["bare (the floor's view)"])
-    print(
-        f"CPU of one signing POST in one process, median of {ROUNDS} rounds of {REQUESTS} "
-        "(no gunicorn, no sockets to the client):"
-    )
-    for name, values in figures.items():
-        median = statistics.median(values)
-        added = f"  (+{(median - bare) * 1000:.0f} µs)" if median != bare else ""
-        print(f"  {name:<44} {median:6.3f} ms  {median / bare:4.1f}x bare{added}")
 
 
 if __name__ == "__main__":

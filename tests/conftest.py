@@ -161,7 +161,6 @@ def in_context(app: Flask) -> Iterator[Flask]:
         empty_tables()
         dispatcher.reset_broker_pause()
         yield app
-        dispatcher.flush_handovers()  # nothing of this test reaches the broker after it
         db.session.remove()
         empty_tables()
         db.session.remove()

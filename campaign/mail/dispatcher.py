@@ -5,9 +5,10 @@ never dispatches it itself: the row waits in the session until the entry point c
 and a session hook then hands it to Celery. A rollback forgets it, with the row.
 
 Nothing here is the source of truth: a row the broker never got (Redis down, process
-killed) is still queued in the database, and the relay hands it over later. Signing hands
-its rows to a sender thread that batches them (hand_over_soon); a thread handing rows over
-one at a time, as they come, was measured to cost more CPU than it saved.
+killed) is still queued in the database, and the relay hands it over later. (Handing rows
+over from a background thread was measured twice: one at a time it cost more CPU than it
+saved; batched, one LPUSH per process every 20 ms, signing's CPU under make bench did not
+move, 3.5-3.6x the floor's against 3.3-3.7x.)
 
 A committed row's message is built by Celery (the task message a worker expects) and put
 straight on its task's queue: apply_async's routing, option merging and producer pool cost
@@ -16,7 +17,6 @@ twice the CPU of the message itself, on every signature.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import threading
@@ -164,132 +164,18 @@ RETRY_IN_BROKER_SECONDS = 60
 def put_on_queue(celery: Celery, task: Task, email_id: int) -> None:
     """The message apply_async would send for task(email_id), put on the queue the app's
     router gives the task, through the process's broker channel (one LPUSH)."""
-    put_on_queues(celery, [(task, email_id)])
-
-
-def put_on_queues(celery: Celery, messages: Sequence[tuple[Task, int]]) -> None:
-    """put_on_queue for many (task, email id): one LPUSH per queue, in one round trip."""
     broker = _broker(celery)
-    queues: dict[str, list[str]] = {}
-    for task, email_id in messages:
-        envelope = broker.envelope_of(celery, task)
-        queues.setdefault(envelope.queue, []).append(_message(broker, envelope, task, email_id))
-    with broker.channel.conn_or_acquire() as client:
-        if len(queues) == 1:
-            [(queue, texts)] = queues.items()
-            client.execute_command("LPUSH", queue, *texts)
-            return
-        with client.pipeline(transaction=False) as pipe:
-            for queue, texts in queues.items():
-                pipe.execute_command("LPUSH", queue, *texts)
-            pipe.execute()
-
-
-def _message(broker: _Broker, envelope: _Envelope, task: Task, email_id: int) -> str:
+    envelope = broker.envelope_of(celery, task)
     body = dumps(([email_id], {}, _NO_WORKFLOW), serializer=task.serializer)[2]
     encoded, _ = broker.channel.encode_body(body, broker.channel.body_encoding)
-    return (
+    message = (
         envelope.text.replace(_TASK_ID, uuid())
         .replace(_ARGSREPR, str(email_id))
         .replace(_BODY, json.dumps(encoded)[1:-1])  # as a JSON string's contents
         .replace(_DELIVERY_TAG, uuid())
     )
-
-
-def hand_over_soon(emails: Sequence[QueuedEmail]) -> None:
-    """Hand committed rows to the workers without waiting on the broker: the process's
-    sender puts their messages on the queues, with whatever else came in meanwhile, within
-    BATCH_SECONDS; never raises. For signing, where the round trip to Redis for each
-    signature cost more CPU than building its message. A message the sender could not
-    hand over (the broker away, the process stopped) is left for the relay: its row is
-    queued in the database. Without a broker (tasks in-process) they are sent here."""
-    celery = current_app.extensions["celery"]
-    if celery.conf.task_always_eager:
-        dispatch(emails)
-    elif time.monotonic() >= _broker_down_until:
-        _sender().add(
-            [(celery, celery.tasks[task_for(email.stream).name], email.id) for email in emails]
-        )
-
-
-def flush_handovers() -> None:
-    """Hand over now what the process's sender holds, and wait for what it is sending."""
-    sender = _senders.get(os.getpid())
-    if sender is not None:
-        sender.flush()
-
-
-# The sender hands over at most once per this many seconds: under load a batch gathers
-# what came in meanwhile (several signatures a round trip), at rest a signature waits not
-# at all.
-BATCH_SECONDS = 0.02
-
-_Handover = tuple[Celery, Task, int]  # (the app, the task, the email's id)
-
-
-class _Sender:
-    """A process's thread that puts task messages on the broker in batches."""
-
-    def __init__(self) -> None:
-        self._pending: list[_Handover] = []
-        self._lock = threading.Lock()  # guards _pending
-        self._sending = threading.Lock()  # held while a batch is handed over
-        self._wake = threading.Event()
-        threading.Thread(target=self._run, name="chorus-handover", daemon=True).start()
-
-    def add(self, handovers: list[_Handover]) -> None:
-        with self._lock:
-            self._pending.extend(handovers)
-        self._wake.set()
-
-    def flush(self) -> None:
-        with self._sending:
-            self._send(self._take())
-
-    def _take(self) -> list[_Handover]:
-        with self._lock:
-            batch, self._pending = self._pending, []
-            self._wake.clear()
-        return batch
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            with self._sending:
-                self._send(self._take())
-            time.sleep(BATCH_SECONDS)
-
-    @staticmethod
-    def _send(batch: list[_Handover]) -> None:
-        global _broker_down_until
-        apps: dict[Celery, list[tuple[Task, int]]] = {}
-        for celery, task, email_id in batch:
-            apps.setdefault(celery, []).append((task, email_id))
-        for celery, messages in apps.items():
-            if time.monotonic() < _broker_down_until:
-                continue  # (said when it was found away) the relay hands them over
-            try:
-                put_on_queues(celery, messages)
-            except Exception as exc:  # redis-py and kombu raise several kinds when it is away
-                _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-                log.warning(
-                    "broker unreachable, %d email(s) left for the relay: %s", len(messages), exc
-                )
-
-
-_senders: dict[int, _Sender] = {}  # by process id: a forked child starts its own
-
-
-def _sender() -> _Sender:
-    pid = os.getpid()
-    sender = _senders.get(pid)
-    if sender is None:
-        with _making_broker:
-            sender = _senders.get(pid)
-            if sender is None:
-                sender = _senders[pid] = _Sender()
-                atexit.register(flush_handovers)  # what is left at exit; else the relay
-    return sender
+    with broker.channel.conn_or_acquire() as client:
+        client.execute_command("LPUSH", envelope.queue, message)
 
 
 # What apply_async sends as the third part of a task's arguments when the task is not part

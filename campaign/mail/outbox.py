@@ -108,12 +108,11 @@ def commit_with_email(
 
     On PostgreSQL both are one statement (a writable CTE), run apart from the caller's
     session on a connection where it commits as it runs (one round trip, no BEGIN or
-    COMMIT), and the email is given to the process's sender as soon as it returns (see
-    dispatcher.hand_over_soon). Elsewhere (SQLite) they are two statements in the session,
-    and its commit. The caller's session is to hold nothing of its own to commit: on
-    PostgreSQL its transaction (what it read) is ended first and its connection given
-    back, and nothing of it is committed, so a connection lost here may still be retried
-    (see web.app.Chorus)."""
+    COMMIT), and the email is handed to the workers as soon as it returns. Elsewhere
+    (SQLite) they are two statements in the session, and its commit. The caller's session
+    is to hold nothing of its own to commit: on PostgreSQL its transaction (what it read)
+    is ended first and its connection given back, and nothing of it is committed, so a
+    connection lost here may still be retried (see web.app.Chorus)."""
     if db.engine.dialect.name != "postgresql":
         new_id = db.session.connection().execute(change, values).scalar()
         email = None if new_id is None else queue_email(template, recipient, context, stream)
@@ -131,7 +130,7 @@ def commit_with_email(
     if row.new_id is None:
         return None, None
     email = QueuedEmail(row.email_id, stream)
-    dispatcher.hand_over_soon([email])
+    dispatcher.dispatch([email])
     return row.new_id, email
 
 

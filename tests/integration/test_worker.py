@@ -202,55 +202,6 @@ def test_a_committed_row_is_handed_over_as_the_message_apply_async_sends(
     assert ours["properties"]["delivery_info"]["routing_key"] == "mail.transactional"
 
 
-def test_a_burst_of_signatures_reaches_the_broker_in_a_few_round_trips(
-    database, smtp_server, redis_server
-):
-    """Signing's rows go to the process's sender, which puts what came in meanwhile on the
-    queue together: fifty rows in a burst are a handful of LPUSHes, each row's message
-    once, as the worker expects it."""
-    broker = redis.Redis.from_url(redis_server.url)
-    for app in app_on_redis(database, smtp_server[0], redis_server.url):
-        emails = [queued_email(f"burst{n}@example.org") for n in range(50)]
-        queue = app.extensions["celery"].tasks[dispatcher.task_for(emails[0].stream).name].queue
-        before = lpushes(broker)
-        for email in emails:
-            dispatcher.hand_over_soon([email])
-        dispatcher.flush_handovers()
-        pushed = lpushes(broker) - before
-        messages = [json.loads(m) for m in broker.lrange(queue, 0, -1)]
-    assert pushed < 10, f"{pushed} LPUSHes for 50 rows"
-    assert sorted(m["headers"]["argsrepr"] for m in messages) == sorted(str(e.id) for e in emails)
-    assert all(m["headers"]["task"] == "campaign.mail.tasks.send_transactional" for m in messages)
-
-
-def test_a_burst_handed_over_while_redis_is_down_is_left_for_the_relay(
-    redis_proxy, database, smtp_server, mailbox, caplog
-):
-    """The sender finds the broker away: nothing is lost or raised, the rows stay queued, it
-    says so once, and the relay hands them over when Redis is back."""
-    proxied = f"redis://{redis_proxy.url_host}{urlsplit(services.REDIS_URL).path}"
-    for _app in app_on_redis(database, smtp_server[0], proxied):
-        emails = [queued_email(f"away{n}@example.org") for n in range(5)]
-        redis_proxy.stop()
-        for email in emails:
-            dispatcher.hand_over_soon([email])
-        dispatcher.flush_handovers()
-        assert "broker unreachable" in caplog.text
-        statuses = db.session.scalars(select(OutboundEmail.status)).all()
-        assert statuses == [EmailStatus.QUEUED] * 5
-        redis_proxy.start()
-        assert outbox.relay(grace_seconds=0) == 5
-        for n in range(5):
-            mailbox.wait_for(f"away{n}@example.org")
-        for email in emails:
-            wait_for_status(email.id, EmailStatus.SENT)
-
-
-def lpushes(broker: redis.Redis) -> int:
-    """How many LPUSH commands the Redis server has run."""
-    return int(broker.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0))
-
-
 def without(keys: tuple[str, ...], part: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in part.items() if k not in keys}
 
