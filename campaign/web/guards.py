@@ -66,13 +66,14 @@ def register_guards(app: Flask) -> None:
     def refuse_undecodable_input() -> None:
         if "\x00" in request.path:
             abort(404)
-        if request.query_string and not _is_utf8(request.query_string):
+        if request.query_string and (
+            not _is_utf8(request.query_string)
+            or _has_control(request.args.items(multi=True), _QUERY_CONTROL)
+        ):
             abort(400)
         if request.mimetype == "application/x-www-form-urlencoded" and not _is_utf8(
             request.get_data(cache=True)
         ):
-            abort(400)
-        if _has_control(request.args.items(multi=True), _QUERY_CONTROL):
             abort(400)
         if request.method in ("POST", "PUT", "PATCH") and _has_control(
             request.form.items(multi=True), _FORM_CONTROL
@@ -81,8 +82,12 @@ def register_guards(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        # Those a view did not set itself, in one pass over the response's headers (which
+        # setdefault makes once for each).
+        given = {name.lower() for name, _ in response.headers}
+        response.headers.extend(
+            (name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in given
+        )
         if request.endpoint in NO_STORE_ENDPOINTS or request.blueprint in PRIVATE_AREAS:
             response.headers["Cache-Control"] = "no-store"
         if hsts:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -25,7 +25,7 @@ def cached_page(key: Hashable, render: Callable[[], str | None]) -> str | None:
     """The page for key, rendered by render() at most once per PAGE_CACHE_SECONDS.
     None (not found) is never cached, so unknown addresses cannot fill the cache."""
     ttl = current_app.config["PAGE_CACHE_SECONDS"]
-    if ttl <= 0 or current_user.is_authenticated or "_flashes" in session:
+    if ttl <= 0 or _signed_in() or "_flashes" in session:
         return render()  # their header or their messages: never share their page
     now = time.monotonic()
     hit = _pages.get(key)
@@ -37,6 +37,13 @@ def cached_page(key: Hashable, render: Callable[[], str | None]) -> str | None:
             _pages.clear()
         _pages[key] = (now + ttl, html)
     return html
+
+
+def _signed_in() -> bool:
+    """Only a request with a cookie (the session's, or a remember-me one) can be someone's
+    who signed in. A first visit's is not looked at by Flask-Login, whose every look hashes
+    the visitor's address and browser (its session protection)."""
+    return bool(request.cookies) and current_user.is_authenticated
 
 
 def with_csrf_token(html: str) -> str:

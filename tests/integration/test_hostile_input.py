@@ -17,7 +17,12 @@ from campaign.letters.models import JointLetter
 from campaign.partners.models import Partner
 from campaign.web.fields import ChorusForm
 from tests.conftest import csrf_token, in_context, make_app
-from tests.support.factories import AccountFactory, PartnerFactory, TargetFactory
+from tests.support.factories import (
+    AccountFactory,
+    CampaignFactory,
+    PartnerFactory,
+    TargetFactory,
+)
 from tests.support.files import image_bytes, upload_logo
 from tests.support.web import post, sign_in
 from tests.support.world import PERSONAS, build_world, signed_in_as
@@ -123,6 +128,24 @@ def test_one_visitors_message_never_reaches_another_through_the_page_cache(
         assert "Please sign in" in x.get("/").get_data(as_text=True)
         assert "Please sign in" not in y.get("/").get_data(as_text=True)
         assert "Please sign in" not in x.get("/").get_data(as_text=True)  # shown once
+
+
+def test_a_signed_in_header_never_reaches_a_stranger_through_the_page_cache(
+    database, smtp_server, mailbox
+):
+    """A first visit (no cookie) is served the shared page; someone signed in gets their own,
+    with their link to the console, and the next stranger still gets the shared one."""
+    for app in in_context(make_app(database, smtp_server[0], PAGE_CACHE_SECONDS=60.0)):
+        campaign = CampaignFactory()
+        page = f"/campaigns/{campaign.slug}"
+        AccountFactory(email="coordinator@example.org", role=Role.COORDINATOR)
+        db.session.commit()
+        stranger, coordinator = app.test_client(), app.test_client()
+        assert 'href="/console/"' not in stranger.get(page).get_data(as_text=True)
+        assert sign_in(coordinator, "coordinator@example.org").status_code == 303
+        assert 'href="/console/"' in coordinator.get(page).get_data(as_text=True)
+        assert 'href="/console/"' not in app.test_client().get(page).get_data(as_text=True)
+        assert 'href="/console/"' in coordinator.get(page).get_data(as_text=True)
 
 
 def _forms(cls: type) -> list[type]:
