@@ -210,14 +210,7 @@ def report(what: str, figures: dict[str, float]) -> None:
 
 def main() -> None:
     database_url = signing.reset_database()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "BASE_URL": "http://127.0.0.1",
-        "SECRET_KEY": "bench-only-secret",
-        "SIGN_LIMIT_ALLOW": "127.0.0.0/8",
-    }
+    env = signing.chorus_env(database_url)
     signing.seed(env)
     redis.Redis.from_url(REDIS_URL).flushdb()
     os.environ.update(env)

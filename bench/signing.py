@@ -96,6 +96,20 @@ def flask(env: dict[str, str], *args: str) -> None:
     )
 
 
+def chorus_env(database_url: str, **more: str) -> dict[str, str]:
+    """The environment Chorus runs in under the bench."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "BASE_URL": "http://127.0.0.1",
+        "SECRET_KEY": "bench-only-secret",
+        # The load comes from this machine: its signatures are not held.
+        "SIGN_LIMIT_ALLOW": "127.0.0.0/8",
+        **more,
+    }
+
+
 def seed(env: dict[str, str]) -> None:
     """Chorus's tables and demo data in env's database, and the floor's table."""
     flask(env, "db", "upgrade")
@@ -251,16 +265,7 @@ def main() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
     smtp_port, web_port, floor_port = free_port(), free_port(), free_port()
     folder = Path(tempfile.mkdtemp(prefix="chorus-bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "BASE_URL": "http://127.0.0.1",
-        "SECRET_KEY": "bench-only-secret",
-        # The load comes from this machine: its signatures are not held.
-        "SIGN_LIMIT_ALLOW": "127.0.0.0/8",
-    }
+    env = chorus_env(database_url, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
     seed(env)
     procs = [
         subprocess.Popen(

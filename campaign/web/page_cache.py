@@ -42,7 +42,8 @@ def cached_page(key: Hashable, render: Callable[[], str | None]) -> str | None:
 def _signed_in() -> bool:
     """Only a request with a cookie (the session's, or a remember-me one) can be someone's
     who signed in. A first visit's is not looked at by Flask-Login, whose every look hashes
-    the visitor's address and browser (its session protection)."""
+    the visitor's address and browser (its session protection). (Chorus signs people in by
+    cookie only: a Flask-Login request_loader, say for API tokens, would change this.)"""
     return bool(request.cookies) and current_user.is_authenticated
 
 
